@@ -1,0 +1,105 @@
+//! Credentials from the environment: `OSS_ACCESS_KEY_ID` / `OSS_ACCESS_KEY_SECRET` /
+//! `OSS_SESSION_TOKEN` (oss2's names), else `ALIBABA_CLOUD_ACCESS_KEY_ID` /
+//! `ALIBABA_CLOUD_ACCESS_KEY_SECRET` / `ALIBABA_CLOUD_SECURITY_TOKEN` (the credentials tool's).
+
+use super::{Credentials, CredentialsError, Provide};
+
+const SOURCE: &str = "environment variables";
+
+/// One family of variable names.
+struct Names {
+    id: &'static str,
+    secret: &'static str,
+    token: &'static str,
+}
+
+const FAMILIES: [Names; 2] = [
+    Names {
+        id: "OSS_ACCESS_KEY_ID",
+        secret: "OSS_ACCESS_KEY_SECRET",
+        token: "OSS_SESSION_TOKEN",
+    },
+    Names {
+        id: "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        secret: "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        token: "ALIBABA_CLOUD_SECURITY_TOKEN",
+    },
+];
+
+/// Reads credentials through `lookup` (the process environment in production), so tests need
+/// not mutate the real environment. Empty values count as unset.
+pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Credentials, CredentialsError> {
+    let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
+    for names in &FAMILIES {
+        let Some(id) = get(names.id) else { continue };
+        let Some(secret) = get(names.secret) else {
+            return Err(CredentialsError::new(
+                SOURCE,
+                format!("{} is set but {} is missing or empty", names.id, names.secret),
+            ));
+        };
+        return Ok(Credentials::new(id, secret, get(names.token), None));
+    }
+    Err(CredentialsError::new(
+        SOURCE,
+        "neither OSS_ACCESS_KEY_ID nor ALIBABA_CLOUD_ACCESS_KEY_ID is set (with its secret \
+         in OSS_ACCESS_KEY_SECRET or ALIBABA_CLOUD_ACCESS_KEY_SECRET)",
+    ))
+}
+
+/// The process environment, read when [`EnvironmentVariable::provide`] is called.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct EnvironmentVariable;
+
+impl Provide for EnvironmentVariable {
+    fn provide(&self) -> Result<Credentials, CredentialsError> {
+        from_lookup(|name| std::env::var(name).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn oss_names_win() {
+        let c = from_lookup(env(&[
+            ("OSS_ACCESS_KEY_ID", "id1"),
+            ("OSS_ACCESS_KEY_SECRET", "s1"),
+            ("OSS_SESSION_TOKEN", "t1"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "id2"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s2"),
+        ]))
+        .unwrap();
+        assert_eq!((c.access_key_id(), c.access_key_secret(), c.security_token()), ("id1", "s1", Some("t1")));
+    }
+
+    #[test]
+    fn alibaba_cloud_names_second() {
+        let c = from_lookup(env(&[
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "id2"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s2"),
+            ("ALIBABA_CLOUD_SECURITY_TOKEN", ""),
+        ]))
+        .unwrap();
+        assert_eq!((c.access_key_id(), c.access_key_secret(), c.security_token()), ("id2", "s2", None));
+    }
+
+    #[test]
+    fn missing_secret_is_named() {
+        let e = from_lookup(env(&[("OSS_ACCESS_KEY_ID", "id1")])).unwrap_err();
+        assert!(e.to_string().contains("OSS_ACCESS_KEY_SECRET"), "{e}");
+        let e = from_lookup(env(&[])).unwrap_err();
+        assert!(e.to_string().contains("OSS_ACCESS_KEY_ID"), "{e}");
+        assert!(e.to_string().contains("ALIBABA_CLOUD_ACCESS_KEY_ID"), "{e}");
+    }
+}

@@ -1,0 +1,114 @@
+//! Credentials and their sources. Each source is one file and implements [`Provide`].
+
+pub mod env;
+mod expiration;
+mod error;
+pub mod static_provider;
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+pub use env::EnvironmentVariable;
+pub use error::CredentialsError;
+pub use expiration::parse_iso8601;
+pub use static_provider::Static;
+
+/// An AccessKey pair, optionally an STS token and its expiration.
+///
+/// The secret and token are zeroed on drop and never printed: `Debug` redacts them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    access_key_id: String,
+    access_key_secret: Zeroizing<String>,
+    security_token: Option<Zeroizing<String>>,
+    /// Seconds since the epoch.
+    expiration: Option<i64>,
+}
+
+impl Credentials {
+    pub fn new(
+        access_key_id: impl Into<String>,
+        access_key_secret: impl Into<String>,
+        security_token: Option<String>,
+        expiration: Option<i64>,
+    ) -> Self {
+        Credentials {
+            access_key_id: access_key_id.into(),
+            access_key_secret: Zeroizing::new(access_key_secret.into()),
+            security_token: security_token.map(Zeroizing::new),
+            expiration,
+        }
+    }
+
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+
+    pub fn access_key_secret(&self) -> &str {
+        &self.access_key_secret
+    }
+
+    pub fn security_token(&self) -> Option<&str> {
+        self.security_token.as_deref().map(String::as_str)
+    }
+
+    pub fn expiration(&self) -> Option<i64> {
+        self.expiration
+    }
+
+    /// The AccessKey id with all but its first and last 4 characters masked, for display.
+    pub fn masked_access_key_id(&self) -> String {
+        mask(&self.access_key_id)
+    }
+}
+
+/// `LTAI****************wxyz`: enough to tell keys apart, not enough to use one.
+pub fn mask(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 8 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &"**redacted**")
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "**redacted**"),
+            )
+            .field("expiration", &self.expiration)
+            .finish()
+    }
+}
+
+/// A source of credentials.
+pub trait Provide: Send + Sync {
+    fn provide(&self) -> Result<Credentials, CredentialsError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_secret_or_token() {
+        let c = Credentials::new("LTAIexampleid12", "s3cr3t-value", Some("tok3n-value".into()), Some(5));
+        let shown = format!("{c:?}");
+        assert!(shown.contains("LTAIexampleid12"));
+        assert!(!shown.contains("s3cr3t-value"));
+        assert!(!shown.contains("tok3n-value"));
+    }
+
+    #[test]
+    fn masking() {
+        assert_eq!(mask("LTAI1234567890ab"), "LTAI********90ab");
+        assert_eq!(mask("short"), "*****");
+    }
+}

@@ -1,0 +1,177 @@
+//! `ProviderAuth` and `Auth`: signature version 1, as oss2 2.19.1 computes it.
+
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use super::auth_base::{sign_rtmp_url, AuthBase};
+use super::clock::{absolute_expiration, http_date_now};
+use super::credentials::{PyStaticProvider, Resolved};
+use super::explain::SigningDetails;
+use super::request::{bucket_arg, key_arg, read_headers, read_params, str_attr, url_with_query, view, ParamRule};
+use crate::sign::v1;
+
+fn v1_header(name: &str) -> bool {
+    name.starts_with("x-oss-") || matches!(name, "content-md5" | "content-type" | "date")
+}
+
+/// Computes the V1 signature of `req` as it stands.
+fn signature(
+    req: &Bound<'_, PyAny>,
+    bucket_name: &Bound<'_, PyAny>,
+    key: &Bound<'_, PyAny>,
+    creds: &Resolved<'_>,
+) -> PyResult<(v1::StringToSign, String)> {
+    let py = req.py();
+    let method = str_attr(req, intern!(py, "method"))?;
+    let headers = read_headers(&req.getattr(intern!(py, "headers"))?, &v1_header)?;
+    let params = read_params(&req.getattr(intern!(py, "params"))?, ParamRule::SubresourcesOnly)?;
+    let bucket = bucket_arg(bucket_name)?;
+    let key = key_arg(key, &bucket, true)?;
+    let sts = v1::StringToSign::new(&view(&method, &bucket, &key, &headers, &params));
+    let sig = sts.sign(creds.secret());
+    Ok((sts, sig))
+}
+
+fn sign_request(
+    base: &AuthBase,
+    req: &Bound<'_, PyAny>,
+    bucket_name: &Bound<'_, PyAny>,
+    key: &Bound<'_, PyAny>,
+) -> PyResult<SigningDetails> {
+    let py = req.py();
+    let creds = base.credentials(py)?;
+    let headers = req.getattr(intern!(py, "headers"))?;
+    if let Some(token) = creds.token() {
+        headers.set_item(intern!(py, "x-oss-security-token"), token)?;
+    }
+    headers.set_item(intern!(py, "date"), http_date_now())?;
+    let (sts, sig) = signature(req, bucket_name, key, &creds)?;
+    let authorization = v1::authorization(creds.id(), &sig);
+    headers.set_item(intern!(py, "authorization"), &authorization)?;
+    Ok(details(sts, sig, Some(authorization), None))
+}
+
+fn sign_url(
+    base: &AuthBase,
+    req: &Bound<'_, PyAny>,
+    bucket_name: &Bound<'_, PyAny>,
+    key: &Bound<'_, PyAny>,
+    expires: &Bound<'_, PyAny>,
+) -> PyResult<SigningDetails> {
+    let py = req.py();
+    let creds = base.credentials(py)?;
+    let params = req.getattr(intern!(py, "params"))?;
+    if let Some(token) = creds.token() {
+        params.set_item(intern!(py, "security-token"), token)?;
+    }
+    let expiration = absolute_expiration(expires)?;
+    // oss2 reuses the Date slot of the string to sign for the expiration.
+    req.getattr(intern!(py, "headers"))?
+        .set_item(intern!(py, "date"), &expiration)?;
+    let (sts, sig) = signature(req, bucket_name, key, &creds)?;
+    params.set_item(intern!(py, "OSSAccessKeyId"), creds.id())?;
+    params.set_item(intern!(py, "Expires"), &expiration)?;
+    params.set_item(intern!(py, "Signature"), &sig)?;
+    let url = url_with_query(&str_attr(req, intern!(py, "url"))?, &params)?;
+    Ok(details(sts, sig, None, Some(url)))
+}
+
+fn details(sts: v1::StringToSign, sig: String, authorization: Option<String>, url: Option<String>) -> SigningDetails {
+    SigningDetails {
+        version: "v1",
+        canonical_request: None,
+        string_to_sign: sts.to_string(),
+        signature: sig,
+        authorization,
+        url,
+    }
+}
+
+/// Signature version 1 with any credentials provider (oss2's `ProviderAuth`).
+#[pyclass(extends = AuthBase, subclass, module = "ossauth", name = "ProviderAuth")]
+pub struct ProviderAuth;
+
+#[pymethods]
+impl ProviderAuth {
+    #[new]
+    fn py_new(credentials_provider: Py<PyAny>) -> (Self, AuthBase) {
+        (ProviderAuth, AuthBase::new(credentials_provider))
+    }
+
+    fn _sign_request(
+        slf: PyRef<'_, Self>,
+        req: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        sign_request(slf.as_super(), req, bucket_name, key).map(drop)
+    }
+
+    fn _sign_url(
+        slf: PyRef<'_, Self>,
+        req: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        expires: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        let d = sign_url(slf.as_super(), req, bucket_name, key, expires)?;
+        Ok(d.url.unwrap_or_default())
+    }
+
+    fn _sign_rtmp_url(
+        slf: PyRef<'_, Self>,
+        url: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        channel_name: &Bound<'_, PyAny>,
+        expires: &Bound<'_, PyAny>,
+        params: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        let creds = slf.as_super().credentials(url.py())?;
+        sign_rtmp_url(&creds, url, bucket_name, channel_name, expires, params)
+    }
+
+    /// Signs `req` like `_sign_request` and returns the string to sign and signature.
+    fn sign_request_explained(
+        slf: PyRef<'_, Self>,
+        req: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+    ) -> PyResult<SigningDetails> {
+        sign_request(slf.as_super(), req, bucket_name, key)
+    }
+
+    /// Signs `req` like `_sign_url` and returns the URL with the string to sign.
+    fn sign_url_explained(
+        slf: PyRef<'_, Self>,
+        req: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        expires: &Bound<'_, PyAny>,
+    ) -> PyResult<SigningDetails> {
+        sign_url(slf.as_super(), req, bucket_name, key, expires)
+    }
+
+    fn auth_version(&self) -> &'static str {
+        "v1"
+    }
+}
+
+/// Signature version 1 with a fixed AccessKey (oss2's `Auth`).
+#[pyclass(extends = ProviderAuth, subclass, module = "ossauth", name = "Auth")]
+pub struct Auth;
+
+#[pymethods]
+impl Auth {
+    #[new]
+    fn py_new(
+        py: Python<'_>,
+        access_key_id: &Bound<'_, PyString>,
+        access_key_secret: &Bound<'_, PyString>,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let provider = PyStaticProvider::stripped(py, access_key_id, access_key_secret)?;
+        Ok(PyClassInitializer::from(AuthBase::new(provider))
+            .add_subclass(ProviderAuth)
+            .add_subclass(Auth))
+    }
+}

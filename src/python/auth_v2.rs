@@ -1,0 +1,215 @@
+//! `ProviderAuthV2` and `AuthV2`: signature version 2, as oss2 2.19.1 computes it.
+
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::sync::GILOnceCell;
+use pyo3::types::{PyList, PySet, PyString};
+
+use super::auth_base::{sign_rtmp_url, AuthBase};
+use super::clock::{absolute_expiration, http_date_now};
+use super::credentials::{PyStaticProvider, Resolved};
+use super::explain::SigningDetails;
+use super::request::{
+    bucket_arg, key_arg, present_additional_headers, read_headers, read_params, str_attr,
+    url_with_query, view, ParamRule,
+};
+use crate::sign::v2;
+
+/// oss2's `_DEFAULT_ADDITIONAL_HEADERS`, built by the same expression so that it iterates in
+/// the same order.
+fn default_additional<'py>(py: Python<'py>) -> PyResult<&'py Bound<'py, PyAny>> {
+    static DEFAULT: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
+    let set = DEFAULT.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        let list = PyList::new(py, ["range", "if-modified-since"])?;
+        Ok(py.get_type::<PySet>().call1((list,))?.unbind())
+    })?;
+    Ok(set.bind(py))
+}
+
+fn signature(
+    req: &Bound<'_, PyAny>,
+    bucket_name: &Bound<'_, PyAny>,
+    key: &Bound<'_, PyAny>,
+    additional: &[String],
+    creds: &Resolved<'_>,
+) -> PyResult<(v2::StringToSign, String)> {
+    let py = req.py();
+    let method = str_attr(req, intern!(py, "method"))?;
+    let keep = |n: &str| {
+        n.starts_with("x-oss-")
+            || matches!(n, "content-md5" | "content-type" | "date")
+            || additional.iter().any(|a| a == n)
+    };
+    let headers = read_headers(&req.getattr(intern!(py, "headers"))?, &keep)?;
+    let params = read_params(&req.getattr(intern!(py, "params"))?, ParamRule::AllEncoded)?;
+    let bucket = bucket_arg(bucket_name)?;
+    let key = key_arg(key, &bucket, false)?;
+    let names: Vec<&str> = additional.iter().map(String::as_str).collect();
+    let sts = v2::StringToSign::new(&view(&method, &bucket, &key, &headers, &params), &names);
+    let sig = sts.sign(creds.secret());
+    Ok((sts, sig))
+}
+
+fn sign_request(
+    base: &AuthBase,
+    req: &Bound<'_, PyAny>,
+    bucket_name: &Bound<'_, PyAny>,
+    key: &Bound<'_, PyAny>,
+    in_additional_headers: Option<&Bound<'_, PyAny>>,
+) -> PyResult<SigningDetails> {
+    let py = req.py();
+    let creds = base.credentials(py)?;
+    let headers = req.getattr(intern!(py, "headers"))?;
+    if let Some(token) = creds.token() {
+        headers.set_item(intern!(py, "x-oss-security-token"), token)?;
+    }
+    let wanted = match in_additional_headers {
+        Some(w) if !w.is_none() => w.clone(),
+        _ => default_additional(py)?.clone(),
+    };
+    let additional = present_additional_headers(&wanted, &headers)?;
+    headers.set_item(intern!(py, "date"), http_date_now())?;
+    let (sts, sig) = signature(req, bucket_name, key, &additional, &creds)?;
+    let names: Vec<&str> = additional.iter().map(String::as_str).collect();
+    let authorization = v2::authorization(creds.id(), &names, &sig);
+    headers.set_item(intern!(py, "authorization"), &authorization)?;
+    Ok(details(sts, sig, Some(authorization), None))
+}
+
+fn sign_url(
+    base: &AuthBase,
+    req: &Bound<'_, PyAny>,
+    bucket_name: &Bound<'_, PyAny>,
+    key: &Bound<'_, PyAny>,
+    expires: &Bound<'_, PyAny>,
+    in_additional_headers: Option<&Bound<'_, PyAny>>,
+) -> PyResult<SigningDetails> {
+    let py = req.py();
+    let creds = base.credentials(py)?;
+    let params = req.getattr(intern!(py, "params"))?;
+    let headers = req.getattr(intern!(py, "headers"))?;
+    if let Some(token) = creds.token() {
+        params.set_item(intern!(py, "security-token"), token)?;
+    }
+    let additional = match in_additional_headers {
+        Some(w) if !w.is_none() => present_additional_headers(w, &headers)?,
+        _ => Vec::new(),
+    };
+    let expiration = absolute_expiration(expires)?;
+    headers.set_item(intern!(py, "date"), &expiration)?;
+    params.set_item(intern!(py, "x-oss-signature-version"), "OSS2")?;
+    params.set_item(intern!(py, "x-oss-expires"), &expiration)?;
+    params.set_item(intern!(py, "x-oss-access-key-id"), creds.id())?;
+    if !additional.is_empty() {
+        params.set_item(intern!(py, "x-oss-additional-headers"), additional.join(";"))?;
+    }
+    let (sts, sig) = signature(req, bucket_name, key, &additional, &creds)?;
+    params.set_item(intern!(py, "x-oss-signature"), &sig)?;
+    let url = url_with_query(&str_attr(req, intern!(py, "url"))?, &params)?;
+    Ok(details(sts, sig, None, Some(url)))
+}
+
+fn details(sts: v2::StringToSign, sig: String, authorization: Option<String>, url: Option<String>) -> SigningDetails {
+    SigningDetails {
+        version: "v2",
+        canonical_request: None,
+        string_to_sign: sts.to_string(),
+        signature: sig,
+        authorization,
+        url,
+    }
+}
+
+/// Signature version 2 with any credentials provider (oss2's `ProviderAuthV2`).
+#[pyclass(extends = AuthBase, subclass, module = "ossauth", name = "ProviderAuthV2")]
+pub struct ProviderAuthV2;
+
+#[pymethods]
+impl ProviderAuthV2 {
+    #[new]
+    fn py_new(credentials_provider: Py<PyAny>) -> (Self, AuthBase) {
+        (ProviderAuthV2, AuthBase::new(credentials_provider))
+    }
+
+    #[pyo3(signature = (req, bucket_name, key, in_additional_headers=None))]
+    fn _sign_request(
+        slf: PyRef<'_, Self>,
+        req: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        in_additional_headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        sign_request(slf.as_super(), req, bucket_name, key, in_additional_headers).map(drop)
+    }
+
+    #[pyo3(signature = (req, bucket_name, key, expires, in_additional_headers=None))]
+    fn _sign_url(
+        slf: PyRef<'_, Self>,
+        req: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        expires: &Bound<'_, PyAny>,
+        in_additional_headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let d = sign_url(slf.as_super(), req, bucket_name, key, expires, in_additional_headers)?;
+        Ok(d.url.unwrap_or_default())
+    }
+
+    fn _sign_rtmp_url(
+        slf: PyRef<'_, Self>,
+        url: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        channel_name: &Bound<'_, PyAny>,
+        expires: &Bound<'_, PyAny>,
+        params: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        let creds = slf.as_super().credentials(url.py())?;
+        sign_rtmp_url(&creds, url, bucket_name, channel_name, expires, params)
+    }
+
+    #[pyo3(signature = (req, bucket_name, key, in_additional_headers=None))]
+    fn sign_request_explained(
+        slf: PyRef<'_, Self>,
+        req: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        in_additional_headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<SigningDetails> {
+        sign_request(slf.as_super(), req, bucket_name, key, in_additional_headers)
+    }
+
+    #[pyo3(signature = (req, bucket_name, key, expires, in_additional_headers=None))]
+    fn sign_url_explained(
+        slf: PyRef<'_, Self>,
+        req: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        expires: &Bound<'_, PyAny>,
+        in_additional_headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<SigningDetails> {
+        sign_url(slf.as_super(), req, bucket_name, key, expires, in_additional_headers)
+    }
+
+    fn auth_version(&self) -> &'static str {
+        "v2"
+    }
+}
+
+/// Signature version 2 with a fixed AccessKey (oss2's `AuthV2`).
+#[pyclass(extends = ProviderAuthV2, subclass, module = "ossauth", name = "AuthV2")]
+pub struct AuthV2;
+
+#[pymethods]
+impl AuthV2 {
+    #[new]
+    fn py_new(
+        py: Python<'_>,
+        access_key_id: &Bound<'_, PyString>,
+        access_key_secret: &Bound<'_, PyString>,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let provider = PyStaticProvider::stripped(py, access_key_id, access_key_secret)?;
+        Ok(PyClassInitializer::from(AuthBase::new(provider))
+            .add_subclass(ProviderAuthV2)
+            .add_subclass(AuthV2))
+    }
+}

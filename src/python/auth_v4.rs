@@ -1,0 +1,279 @@
+//! `ProviderAuthV4` and `AuthV4`: signature version 4, as oss2 2.19.1 computes it, with the
+//! signing key cached per (secret, date, region, product).
+
+use pyo3::exceptions::{PyIndexError, PyTypeError};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use super::auth_base::{sign_rtmp_url, AuthBase};
+use super::clock::{iso8601_now, relative_expiration};
+use super::credentials::{PyStaticProvider, Resolved};
+use super::errors::client_error;
+use super::explain::SigningDetails;
+use super::request::{
+    bucket_arg, key_arg, lower_names, present_additional_headers, read_headers, read_params,
+    str_attr, url_with_query, view, ParamRule,
+};
+use crate::sign::v4::{self, CanonicalRequest, Scope, StringToSign};
+use crate::sign::SigningKeyCache;
+
+/// `req.cloudbox_id or req.region or ''`, and `req.product`.
+fn scope_parts(req: &Bound<'_, PyAny>) -> PyResult<(String, String)> {
+    let py = req.py();
+    let mut region = String::new();
+    for attr in [intern!(py, "cloudbox_id"), intern!(py, "region")] {
+        let v = req.getattr(attr)?;
+        if v.is_truthy()? {
+            region = v
+                .downcast::<PyString>()
+                .map_err(|_| PyTypeError::new_err("request.region and request.cloudbox_id must be str"))?
+                .to_cow()?
+                .into_owned();
+            break;
+        }
+    }
+    let product = str_attr(req, intern!(py, "product"))?;
+    Ok((region, product))
+}
+
+fn additional_order(names: &[String]) -> PyResult<Vec<String>> {
+    v4::additional_in_header_order(names).map_err(|e| PyIndexError::new_err(e.to_string()))
+}
+
+struct Signed {
+    canonical: CanonicalRequest,
+    sts: StringToSign,
+    signature: String,
+}
+
+fn signature(
+    cache: &SigningKeyCache,
+    req: &Bound<'_, PyAny>,
+    bucket_name: &Bound<'_, PyAny>,
+    key: &Bound<'_, PyAny>,
+    additional: Option<&[String]>,
+    creds: &Resolved<'_>,
+    datetime: &str,
+    scope: &Scope,
+) -> PyResult<Signed> {
+    let py = req.py();
+    let method = str_attr(req, intern!(py, "method"))?;
+    let extra = additional.unwrap_or_default();
+    let keep = |n: &str| {
+        n.starts_with("x-oss-")
+            || v4::DEFAULT_SIGNED_HEADERS.contains(&n)
+            || extra.iter().any(|a| a == n)
+    };
+    let headers = read_headers(&req.getattr(intern!(py, "headers"))?, &keep)?;
+    let params = read_params(&req.getattr(intern!(py, "params"))?, ParamRule::AllEncoded)?;
+    let bucket = bucket_arg(bucket_name)?;
+    let key = key_arg(key, &bucket, false)?;
+    let canonical = CanonicalRequest::new(&view(&method, &bucket, &key, &headers, &params), additional);
+    let sts = StringToSign::new(datetime, scope, &canonical);
+    let signature = cache.get(creds.secret(), scope).sign(&sts);
+    Ok(Signed {
+        canonical,
+        sts,
+        signature,
+    })
+}
+
+fn details(s: Signed, authorization: Option<String>, url: Option<String>) -> SigningDetails {
+    SigningDetails {
+        version: "v4",
+        canonical_request: Some(s.canonical.to_string()),
+        string_to_sign: s.sts.to_string(),
+        signature: s.signature,
+        authorization,
+        url,
+    }
+}
+
+/// Signature version 4 with any credentials provider (oss2's `ProviderAuthV4`).
+#[pyclass(extends = AuthBase, subclass, module = "ossauth", name = "ProviderAuthV4")]
+pub struct ProviderAuthV4 {
+    keys: SigningKeyCache,
+}
+
+impl ProviderAuthV4 {
+    fn sign_request(
+        &self,
+        base: &AuthBase,
+        req: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        in_additional_headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<SigningDetails> {
+        let py = req.py();
+        if req.getattr(intern!(py, "region"))?.is_none() {
+            return Err(client_error(py, "The region should not be None in signature version 4."));
+        }
+        let creds = base.credentials(py)?;
+        let headers = req.getattr(intern!(py, "headers"))?;
+        if let Some(token) = creds.token() {
+            headers.set_item(intern!(py, "x-oss-security-token"), token)?;
+        }
+        let datetime = iso8601_now();
+        headers.set_item(intern!(py, "x-oss-date"), &datetime)?;
+        headers.set_item(intern!(py, "x-oss-content-sha256"), v4::UNSIGNED_PAYLOAD)?;
+        let additional = match in_additional_headers {
+            Some(w) if !w.is_none() => Some(additional_order(&lower_names(w)?)?),
+            _ => None,
+        };
+        let (region, product) = scope_parts(req)?;
+        let scope = Scope::new(&datetime, &region, &product);
+        let signed = signature(&self.keys, req, bucket_name, key, additional.as_deref(), &creds, &datetime, &scope)?;
+        let authorization = v4::authorization(creds.id(), &scope, &signed.signature, additional.as_deref());
+        headers.set_item(intern!(py, "authorization"), &authorization)?;
+        Ok(details(signed, Some(authorization), None))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn sign_url(
+        &self,
+        base: &AuthBase,
+        req: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        expires: &Bound<'_, PyAny>,
+        in_additional_headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<SigningDetails> {
+        let py = req.py();
+        let creds = base.credentials(py)?;
+        let params = req.getattr(intern!(py, "params"))?;
+        if let Some(token) = creds.token() {
+            params.set_item(intern!(py, "x-oss-security-token"), token)?;
+        }
+        let present = match in_additional_headers {
+            Some(w) if !w.is_none() => {
+                present_additional_headers(w, &req.getattr(intern!(py, "headers"))?)?
+            }
+            _ => Vec::new(),
+        };
+        let additional = additional_order(&present)?;
+        let datetime = iso8601_now();
+        let (region, product) = scope_parts(req)?;
+        let scope = Scope::new(&datetime, &region, &product);
+        params.set_item(intern!(py, "x-oss-date"), &datetime)?;
+        params.set_item(intern!(py, "x-oss-expires"), relative_expiration(expires)?)?;
+        params.set_item(intern!(py, "x-oss-signature-version"), v4::ALGORITHM)?;
+        params.set_item(
+            intern!(py, "x-oss-credential"),
+            format!("{}/{}", creds.id(), scope),
+        )?;
+        if !additional.is_empty() {
+            let mut sorted = additional.clone();
+            sorted.sort_unstable();
+            params.set_item(intern!(py, "x-oss-additional-headers"), sorted.join(";"))?;
+        }
+        let signed = signature(&self.keys, req, bucket_name, key, Some(&additional), &creds, &datetime, &scope)?;
+        params.set_item(intern!(py, "x-oss-signature"), &signed.signature)?;
+        let url = url_with_query(&str_attr(req, intern!(py, "url"))?, &params)?;
+        Ok(details(signed, None, Some(url)))
+    }
+}
+
+#[pymethods]
+impl ProviderAuthV4 {
+    #[new]
+    fn py_new(credentials_provider: Py<PyAny>) -> (Self, AuthBase) {
+        (ProviderAuthV4::default_parts(), AuthBase::new(credentials_provider))
+    }
+
+    #[pyo3(signature = (req, bucket_name, key, in_additional_headers=None))]
+    fn _sign_request(
+        slf: PyRef<'_, Self>,
+        req: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        in_additional_headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        slf.sign_request(slf.as_super(), req, bucket_name, key, in_additional_headers)
+            .map(drop)
+    }
+
+    #[pyo3(signature = (req, bucket_name, key, expires, in_additional_headers=None))]
+    fn _sign_url(
+        slf: PyRef<'_, Self>,
+        req: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        expires: &Bound<'_, PyAny>,
+        in_additional_headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let d = slf.sign_url(slf.as_super(), req, bucket_name, key, expires, in_additional_headers)?;
+        Ok(d.url.unwrap_or_default())
+    }
+
+    fn _sign_rtmp_url(
+        slf: PyRef<'_, Self>,
+        url: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        channel_name: &Bound<'_, PyAny>,
+        expires: &Bound<'_, PyAny>,
+        params: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        let creds = slf.as_super().credentials(url.py())?;
+        sign_rtmp_url(&creds, url, bucket_name, channel_name, expires, params)
+    }
+
+    #[pyo3(signature = (req, bucket_name, key, in_additional_headers=None))]
+    fn sign_request_explained(
+        slf: PyRef<'_, Self>,
+        req: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        in_additional_headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<SigningDetails> {
+        slf.sign_request(slf.as_super(), req, bucket_name, key, in_additional_headers)
+    }
+
+    #[pyo3(signature = (req, bucket_name, key, expires, in_additional_headers=None))]
+    fn sign_url_explained(
+        slf: PyRef<'_, Self>,
+        req: &Bound<'_, PyAny>,
+        bucket_name: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        expires: &Bound<'_, PyAny>,
+        in_additional_headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<SigningDetails> {
+        slf.sign_url(slf.as_super(), req, bucket_name, key, expires, in_additional_headers)
+    }
+
+    fn auth_version(&self) -> &'static str {
+        "v4"
+    }
+
+    /// Number of signing keys currently cached (diagnostics).
+    fn _cached_signing_keys(&self) -> usize {
+        self.keys.len()
+    }
+}
+
+impl ProviderAuthV4 {
+    fn default_parts() -> Self {
+        ProviderAuthV4 {
+            keys: SigningKeyCache::new(),
+        }
+    }
+}
+
+/// Signature version 4 with a fixed AccessKey (oss2's `AuthV4`).
+#[pyclass(extends = ProviderAuthV4, subclass, module = "ossauth", name = "AuthV4")]
+pub struct AuthV4;
+
+#[pymethods]
+impl AuthV4 {
+    #[new]
+    fn py_new(
+        py: Python<'_>,
+        access_key_id: &Bound<'_, PyString>,
+        access_key_secret: &Bound<'_, PyString>,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let provider = PyStaticProvider::stripped(py, access_key_id, access_key_secret)?;
+        Ok(PyClassInitializer::from(AuthBase::new(provider))
+            .add_subclass(ProviderAuthV4::default_parts())
+            .add_subclass(AuthV4))
+    }
+}

@@ -1,0 +1,37 @@
+//! The pyo3 bindings: the only code that knows Python. Reads oss2 `Request` objects, calls the
+//! core, writes headers and params back.
+
+mod auth_base;
+mod auth_v1;
+mod auth_v2;
+mod auth_v4;
+mod clock;
+mod credentials;
+mod errors;
+mod explain;
+mod request;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add_class::<credentials::PyCredentials>()?;
+    m.add_class::<credentials::PyStaticProvider>()?;
+    m.add_class::<credentials::PyEnvProvider>()?;
+    m.add_class::<auth_base::AuthBase>()?;
+    m.add_class::<auth_v1::ProviderAuth>()?;
+    m.add_class::<auth_v1::Auth>()?;
+    m.add_class::<auth_v2::ProviderAuthV2>()?;
+    m.add_class::<auth_v2::AuthV2>()?;
+    m.add_class::<auth_v4::ProviderAuthV4>()?;
+    m.add_class::<auth_v4::AuthV4>()?;
+    m.add_class::<explain::SigningDetails>()?;
+    m.add("CredentialsError", py.get_type::<errors::CredentialsError>())?;
+    m.add("SigningError", py.get_type::<errors::SigningError>())?;
+    m.add_function(wrap_pyfunction!(clock::_freeze_clock, m)?)?;
+    m.add_function(wrap_pyfunction!(clock::_restore_clock, m)?)?;
+    m.add_function(wrap_pyfunction!(clock::_now_micros, m)?)?;
+    m.add_function(wrap_pyfunction!(request::_url_with_query, m)?)?;
+    Ok(())
+}

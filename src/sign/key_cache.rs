@@ -1,0 +1,102 @@
+//! A small cache of V4 signing keys, one per auth object.
+//!
+//! Deriving a key costs four HMACs; a process signs with few (secret, date, region, product)
+//! combinations, so a handful of entries serve every request. The date is part of the lookup,
+//! so a key is never served across a date change. Secrets are kept only as long as their entry
+//! and are zeroed when it is dropped.
+
+use std::sync::Mutex;
+
+use zeroize::Zeroizing;
+
+use super::v4::{Scope, SigningKey};
+
+/// Enough for a few regions (or a rotation overlap) at once without unbounded growth.
+const CAPACITY: usize = 8;
+
+struct Entry {
+    secret: Zeroizing<Vec<u8>>,
+    scope: Scope,
+    key: SigningKey,
+}
+
+#[derive(Default)]
+pub struct SigningKeyCache {
+    // Most recently used first.
+    entries: Mutex<Vec<Entry>>,
+}
+
+impl SigningKeyCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The signing key for `secret` and `scope`, derived on a miss.
+    pub fn get(&self, secret: &[u8], scope: &Scope) -> SigningKey {
+        // A poisoned lock only means another thread panicked mid-update; the entries are
+        // still whole values, so keep using them.
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = entries
+            .iter()
+            .position(|e| &e.scope == scope && e.secret.as_slice() == secret)
+        {
+            let entry = entries.remove(i);
+            let key = entry.key.clone();
+            entries.insert(0, entry);
+            return key;
+        }
+        let key = SigningKey::derive(secret, scope);
+        entries.insert(
+            0,
+            Entry {
+                secret: Zeroizing::new(secret.to_vec()),
+                scope: scope.clone(),
+                key: key.clone(),
+            },
+        );
+        entries.truncate(CAPACITY);
+        key
+    }
+
+    /// Number of cached keys (for tests and diagnostics).
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hit_returns_the_derived_key_and_dates_never_share() {
+        let cache = SigningKeyCache::new();
+        let day1 = Scope::new("20240101T235959Z", "cn-hangzhou", "oss");
+        let day2 = Scope::new("20240102T000000Z", "cn-hangzhou", "oss");
+        let k1 = cache.get(b"secret", &day1);
+        assert_eq!(k1, SigningKey::derive(b"secret", &day1));
+        assert_eq!(cache.get(b"secret", &day1), k1);
+        assert_eq!(cache.len(), 1);
+        let k2 = cache.get(b"secret", &day2);
+        assert_ne!(k1, k2);
+        assert_eq!(k2, SigningKey::derive(b"secret", &day2));
+        // A rotated secret on the same day is a different key.
+        let k3 = cache.get(b"rotated", &day2);
+        assert_eq!(k3, SigningKey::derive(b"rotated", &day2));
+        assert_ne!(k2, k3);
+    }
+
+    #[test]
+    fn bounded() {
+        let cache = SigningKeyCache::new();
+        for i in 0..(CAPACITY + 5) {
+            let scope = Scope::new("20240101T000000Z", &format!("r{i}"), "oss");
+            cache.get(b"s", &scope);
+        }
+        assert_eq!(cache.len(), CAPACITY);
+    }
+}

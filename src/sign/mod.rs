@@ -1,0 +1,14 @@
+//! Pure signing: a [`SignableRequest`] in, canonical strings and signatures out. No I/O, no
+//! clock: callers pass the instant, so every stage is testable against fixed vectors.
+
+pub mod encode;
+pub mod key_cache;
+pub mod request;
+pub mod time_format;
+pub mod v1;
+pub mod v2;
+pub mod v4;
+
+pub use key_cache::SigningKeyCache;
+pub use request::{Header, Param, SignableRequest};
+pub use time_format::UtcDateTime;

@@ -1,0 +1,94 @@
+//! A borrowed view of the parts of a request that signing reads.
+//!
+//! Values are bytes because oss2 signs whatever `to_bytes()` gives (UTF-8 for text, raw for
+//! `bytes`). Header names are already lower-cased; the caller keeps headers unique by name, as
+//! oss2's case-insensitive dict does. Order is the request's own: each version sorts what it
+//! needs, and equal sort keys keep this order (Python's sort is stable, and so is ours).
+
+/// One header, name lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header<'a> {
+    pub name: &'a str,
+    pub value: &'a [u8],
+}
+
+/// One query parameter; `None` is a valueless parameter such as `?acl`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param<'a> {
+    pub key: &'a str,
+    pub value: Option<&'a [u8]>,
+}
+
+/// What signing reads from a request.
+#[derive(Debug, Clone, Default)]
+pub struct SignableRequest<'a> {
+    pub method: &'a str,
+    /// Empty for service-level requests (oss2 treats `None` and `''` alike).
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub headers: Vec<Header<'a>>,
+    pub params: Vec<Param<'a>>,
+}
+
+impl<'a> SignableRequest<'a> {
+    pub fn new(method: &'a str, bucket: &'a str, key: &'a str) -> Self {
+        SignableRequest {
+            method,
+            bucket,
+            key,
+            headers: Vec::new(),
+            params: Vec::new(),
+        }
+    }
+
+    /// Adds a header; `name` must already be lower-case.
+    pub fn header(mut self, name: &'a str, value: &'a str) -> Self {
+        self.headers.push(Header {
+            name,
+            value: value.as_bytes(),
+        });
+        self
+    }
+
+    pub fn param(mut self, key: &'a str, value: Option<&'a str>) -> Self {
+        self.params.push(Param {
+            key,
+            value: value.map(str::as_bytes),
+        });
+        self
+    }
+
+    /// The value of header `name` (lower-case), if present.
+    pub fn header_value(&self, name: &str) -> Option<&'a [u8]> {
+        self.headers
+            .iter()
+            .find(|h| h.name == name)
+            .map(|h| h.value)
+    }
+
+    /// Headers selected by `keep`, as (name, value) sorted by name, stable.
+    pub(crate) fn sorted_headers(&self, keep: impl Fn(&str) -> bool) -> Vec<(&'a str, &'a [u8])> {
+        let mut out: Vec<(&'a str, &'a [u8])> = self
+            .headers
+            .iter()
+            .filter(|h| keep(h.name))
+            .map(|h| (h.name, h.value))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(b.0));
+        out
+    }
+}
+
+/// Appends `k` or `k=v` (when `v` is non-empty), the query item shape every version uses.
+pub(crate) fn push_query_item(out: &mut Vec<u8>, key: &[u8], value: &[u8]) {
+    out.extend_from_slice(key);
+    if !value.is_empty() {
+        out.push(b'=');
+        out.extend_from_slice(value);
+    }
+}
+
+/// Writes `bytes` as text: exact for UTF-8 (every practical request), lossy otherwise.
+pub(crate) fn fmt_bytes(bytes: &[u8], f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    f.write_str(&String::from_utf8_lossy(bytes))
+}
