@@ -28,14 +28,19 @@ const FAMILIES: [Names; 2] = [
 
 /// Reads credentials through `lookup` (the process environment in production), so tests need
 /// not mutate the real environment. Empty values count as unset.
-pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Credentials, CredentialsError> {
+pub fn from_lookup(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Credentials, CredentialsError> {
     let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
     for names in &FAMILIES {
         let Some(id) = get(names.id) else { continue };
         let Some(secret) = get(names.secret) else {
             return Err(CredentialsError::new(
                 SOURCE,
-                format!("{} is set but {} is missing or empty", names.id, names.secret),
+                format!(
+                    "{} is set but {} is missing or empty",
+                    names.id, names.secret
+                ),
             ));
         };
         return Ok(Credentials::new(id, secret, get(names.token), None));
@@ -80,7 +85,10 @@ mod tests {
             ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s2"),
         ]))
         .unwrap();
-        assert_eq!((c.access_key_id(), c.access_key_secret(), c.security_token()), ("id1", "s1", Some("t1")));
+        assert_eq!(
+            (c.access_key_id(), c.access_key_secret(), c.security_token()),
+            ("id1", "s1", Some("t1"))
+        );
     }
 
     #[test]
@@ -91,7 +99,10 @@ mod tests {
             ("ALIBABA_CLOUD_SECURITY_TOKEN", ""),
         ]))
         .unwrap();
-        assert_eq!((c.access_key_id(), c.access_key_secret(), c.security_token()), ("id2", "s2", None));
+        assert_eq!(
+            (c.access_key_id(), c.access_key_secret(), c.security_token()),
+            ("id2", "s2", None)
+        );
     }
 
     #[test]

@@ -22,7 +22,12 @@ pub fn parse_iso8601(s: &str) -> Option<i64> {
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     let mut rest = &s[19..];
@@ -68,13 +73,26 @@ mod tests {
     fn formats_services_use() {
         assert_eq!(parse_iso8601("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_iso8601("2024-02-29T12:00:00Z"), Some(1_709_208_000));
-        assert_eq!(parse_iso8601("2024-02-29T12:00:00.500Z"), Some(1_709_208_000));
-        assert_eq!(parse_iso8601("2024-02-29T20:00:00+08:00"), Some(1_709_208_000));
+        assert_eq!(
+            parse_iso8601("2024-02-29T12:00:00.500Z"),
+            Some(1_709_208_000)
+        );
+        assert_eq!(
+            parse_iso8601("2024-02-29T20:00:00+08:00"),
+            Some(1_709_208_000)
+        );
     }
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "2024-02-29", "2024-13-01T00:00:00Z", "2024-02-29T12:00:00", "soon", "2024-02-29T12:00:00+8"] {
+        for bad in [
+            "",
+            "2024-02-29",
+            "2024-13-01T00:00:00Z",
+            "2024-02-29T12:00:00",
+            "soon",
+            "2024-02-29T12:00:00+8",
+        ] {
             assert_eq!(parse_iso8601(bad), None, "{bad}");
         }
     }

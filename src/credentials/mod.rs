@@ -1,8 +1,8 @@
 //! Credentials and their sources. Each source is one file and implements [`Provide`].
 
 pub mod env;
-mod expiration;
 mod error;
+mod expiration;
 pub mod static_provider;
 
 use std::fmt;
@@ -99,7 +99,12 @@ mod tests {
 
     #[test]
     fn debug_never_shows_secret_or_token() {
-        let c = Credentials::new("LTAIexampleid12", "s3cr3t-value", Some("tok3n-value".into()), Some(5));
+        let c = Credentials::new(
+            "LTAIexampleid12",
+            "s3cr3t-value",
+            Some("tok3n-value".into()),
+            Some(5),
+        );
         let shown = format!("{c:?}");
         assert!(shown.contains("LTAIexampleid12"));
         assert!(!shown.contains("s3cr3t-value"));

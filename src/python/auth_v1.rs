@@ -8,7 +8,10 @@ use super::auth_base::{sign_rtmp_url, AuthBase};
 use super::clock::{absolute_expiration, http_date_now};
 use super::credentials::{PyStaticProvider, Resolved};
 use super::explain::SigningDetails;
-use super::request::{bucket_arg, key_arg, read_headers, read_params, str_attr, url_with_query, view, ParamRule};
+use super::request::{
+    bucket_arg, key_arg, url_with_query, view, Headers, ParamRule, Params, Request,
+};
+use super::text::str_of;
 use crate::sign::v1;
 
 fn v1_header(name: &str) -> bool {
@@ -17,71 +20,92 @@ fn v1_header(name: &str) -> bool {
 
 /// Computes the V1 signature of `req` as it stands.
 fn signature(
-    req: &Bound<'_, PyAny>,
+    req: &Request<'_>,
+    headers: &Headers<'_>,
+    params: &Bound<'_, PyAny>,
     bucket_name: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
     creds: &Resolved<'_>,
 ) -> PyResult<(v1::StringToSign, String)> {
-    let py = req.py();
-    let method = str_attr(req, intern!(py, "method"))?;
-    let headers = read_headers(&req.getattr(intern!(py, "headers"))?, &v1_header)?;
-    let params = read_params(&req.getattr(intern!(py, "params"))?, ParamRule::SubresourcesOnly)?;
+    let method = req.get_str(intern!(req.py(), "method"))?;
+    let headers = headers.collect(&v1_header)?;
+    let params = Params::collect(params, ParamRule::SubresourcesOnly)?;
     let bucket = bucket_arg(bucket_name)?;
-    let key = key_arg(key, &bucket, true)?;
-    let sts = v1::StringToSign::new(&view(&method, &bucket, &key, &headers, &params));
+    let key = key_arg(key, bucket, true)?;
+    let sts = v1::StringToSign::new(&view(
+        str_of(&method)?,
+        bucket,
+        &key,
+        headers.view()?,
+        params.view()?,
+    ));
     let sig = sts.sign(creds.secret());
     Ok((sts, sig))
 }
 
 fn sign_request(
     base: &AuthBase,
-    req: &Bound<'_, PyAny>,
+    req: &Request<'_>,
     bucket_name: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
+    explain: bool,
 ) -> PyResult<SigningDetails> {
     let py = req.py();
     let creds = base.credentials(py)?;
-    let headers = req.getattr(intern!(py, "headers"))?;
+    let headers = Headers::of(req)?;
     if let Some(token) = creds.token() {
-        headers.set_item(intern!(py, "x-oss-security-token"), token)?;
+        headers.set(intern!(py, "x-oss-security-token"), token)?;
     }
-    headers.set_item(intern!(py, "date"), http_date_now())?;
-    let (sts, sig) = signature(req, bucket_name, key, &creds)?;
+    headers.set_str(intern!(py, "date"), &http_date_now())?;
+    let params = req.get(intern!(py, "params"))?;
+    let (sts, sig) = signature(req, &headers, &params, bucket_name, key, &creds)?;
     let authorization = v1::authorization(creds.id(), &sig);
-    headers.set_item(intern!(py, "authorization"), &authorization)?;
-    Ok(details(sts, sig, Some(authorization), None))
+    headers.set_str(intern!(py, "authorization"), &authorization)?;
+    Ok(details(explain, sts, sig, Some(authorization), None))
 }
 
 fn sign_url(
     base: &AuthBase,
-    req: &Bound<'_, PyAny>,
+    req: &Request<'_>,
     bucket_name: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
     expires: &Bound<'_, PyAny>,
+    explain: bool,
 ) -> PyResult<SigningDetails> {
     let py = req.py();
     let creds = base.credentials(py)?;
-    let params = req.getattr(intern!(py, "params"))?;
+    let params = req.get(intern!(py, "params"))?;
     if let Some(token) = creds.token() {
         params.set_item(intern!(py, "security-token"), token)?;
     }
     let expiration = absolute_expiration(expires)?;
     // oss2 reuses the Date slot of the string to sign for the expiration.
-    req.getattr(intern!(py, "headers"))?
-        .set_item(intern!(py, "date"), &expiration)?;
-    let (sts, sig) = signature(req, bucket_name, key, &creds)?;
+    let headers = Headers::of(req)?;
+    headers.set_str(intern!(py, "date"), &expiration)?;
+    let (sts, sig) = signature(req, &headers, &params, bucket_name, key, &creds)?;
     params.set_item(intern!(py, "OSSAccessKeyId"), creds.id())?;
     params.set_item(intern!(py, "Expires"), &expiration)?;
     params.set_item(intern!(py, "Signature"), &sig)?;
-    let url = url_with_query(&str_attr(req, intern!(py, "url"))?, &params)?;
-    Ok(details(sts, sig, None, Some(url)))
+    let url = url_with_query(str_of(&req.get_str(intern!(py, "url"))?)?, &params)?;
+    Ok(details(explain, sts, sig, None, Some(url)))
 }
 
-fn details(sts: v1::StringToSign, sig: String, authorization: Option<String>, url: Option<String>) -> SigningDetails {
+/// The outcome; the text of each stage only when `explain` asks for it (it costs allocations).
+fn details(
+    explain: bool,
+    sts: v1::StringToSign,
+    sig: String,
+    authorization: Option<String>,
+    url: Option<String>,
+) -> SigningDetails {
     SigningDetails {
         version: "v1",
         canonical_request: None,
-        string_to_sign: sts.to_string(),
+        string_to_sign: if explain {
+            sts.to_string()
+        } else {
+            String::new()
+        },
         signature: sig,
         authorization,
         url,
@@ -105,7 +129,7 @@ impl ProviderAuth {
         bucket_name: &Bound<'_, PyAny>,
         key: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        sign_request(slf.as_super(), req, bucket_name, key).map(drop)
+        sign_request(slf.as_super(), &Request::of(req)?, bucket_name, key, false).map(drop)
     }
 
     fn _sign_url(
@@ -115,7 +139,14 @@ impl ProviderAuth {
         key: &Bound<'_, PyAny>,
         expires: &Bound<'_, PyAny>,
     ) -> PyResult<String> {
-        let d = sign_url(slf.as_super(), req, bucket_name, key, expires)?;
+        let d = sign_url(
+            slf.as_super(),
+            &Request::of(req)?,
+            bucket_name,
+            key,
+            expires,
+            false,
+        )?;
         Ok(d.url.unwrap_or_default())
     }
 
@@ -138,7 +169,7 @@ impl ProviderAuth {
         bucket_name: &Bound<'_, PyAny>,
         key: &Bound<'_, PyAny>,
     ) -> PyResult<SigningDetails> {
-        sign_request(slf.as_super(), req, bucket_name, key)
+        sign_request(slf.as_super(), &Request::of(req)?, bucket_name, key, true)
     }
 
     /// Signs `req` like `_sign_url` and returns the URL with the string to sign.
@@ -149,7 +180,14 @@ impl ProviderAuth {
         key: &Bound<'_, PyAny>,
         expires: &Bound<'_, PyAny>,
     ) -> PyResult<SigningDetails> {
-        sign_url(slf.as_super(), req, bucket_name, key, expires)
+        sign_url(
+            slf.as_super(),
+            &Request::of(req)?,
+            bucket_name,
+            key,
+            expires,
+            true,
+        )
     }
 
     fn auth_version(&self) -> &'static str {

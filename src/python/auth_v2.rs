@@ -10,9 +10,10 @@ use super::clock::{absolute_expiration, http_date_now};
 use super::credentials::{PyStaticProvider, Resolved};
 use super::explain::SigningDetails;
 use super::request::{
-    bucket_arg, key_arg, present_additional_headers, read_headers, read_params, str_attr,
-    url_with_query, view, ParamRule,
+    bucket_arg, key_arg, present_additional_headers, url_with_query, view, Headers, ParamRule,
+    Params, Request,
 };
+use super::text::str_of;
 use crate::sign::v2;
 
 /// oss2's `_DEFAULT_ADDITIONAL_HEADERS`, built by the same expression so that it iterates in
@@ -27,93 +28,133 @@ fn default_additional<'py>(py: Python<'py>) -> PyResult<&'py Bound<'py, PyAny>> 
 }
 
 fn signature(
-    req: &Bound<'_, PyAny>,
+    req: &Request<'_>,
+    headers: &Headers<'_>,
+    params: &Bound<'_, PyAny>,
     bucket_name: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
     additional: &[String],
     creds: &Resolved<'_>,
 ) -> PyResult<(v2::StringToSign, String)> {
-    let py = req.py();
-    let method = str_attr(req, intern!(py, "method"))?;
+    let method = req.get_str(intern!(req.py(), "method"))?;
     let keep = |n: &str| {
         n.starts_with("x-oss-")
             || matches!(n, "content-md5" | "content-type" | "date")
             || additional.iter().any(|a| a == n)
     };
-    let headers = read_headers(&req.getattr(intern!(py, "headers"))?, &keep)?;
-    let params = read_params(&req.getattr(intern!(py, "params"))?, ParamRule::AllEncoded)?;
+    let headers = headers.collect(&keep)?;
+    let params = Params::collect(params, ParamRule::AllEncoded)?;
     let bucket = bucket_arg(bucket_name)?;
-    let key = key_arg(key, &bucket, false)?;
+    let key = key_arg(key, bucket, false)?;
     let names: Vec<&str> = additional.iter().map(String::as_str).collect();
-    let sts = v2::StringToSign::new(&view(&method, &bucket, &key, &headers, &params), &names);
+    let request = view(
+        str_of(&method)?,
+        bucket,
+        &key,
+        headers.view()?,
+        params.view()?,
+    );
+    let sts = v2::StringToSign::new(&request, &names);
     let sig = sts.sign(creds.secret());
     Ok((sts, sig))
 }
 
 fn sign_request(
     base: &AuthBase,
-    req: &Bound<'_, PyAny>,
+    req: &Request<'_>,
     bucket_name: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
     in_additional_headers: Option<&Bound<'_, PyAny>>,
+    explain: bool,
 ) -> PyResult<SigningDetails> {
     let py = req.py();
     let creds = base.credentials(py)?;
-    let headers = req.getattr(intern!(py, "headers"))?;
+    let headers = Headers::of(req)?;
     if let Some(token) = creds.token() {
-        headers.set_item(intern!(py, "x-oss-security-token"), token)?;
+        headers.set(intern!(py, "x-oss-security-token"), token)?;
     }
     let wanted = match in_additional_headers {
         Some(w) if !w.is_none() => w.clone(),
         _ => default_additional(py)?.clone(),
     };
-    let additional = present_additional_headers(&wanted, &headers)?;
-    headers.set_item(intern!(py, "date"), http_date_now())?;
-    let (sts, sig) = signature(req, bucket_name, key, &additional, &creds)?;
+    let additional = present_additional_headers(&wanted, headers.object())?;
+    headers.set_str(intern!(py, "date"), &http_date_now())?;
+    let params = req.get(intern!(py, "params"))?;
+    let (sts, sig) = signature(
+        req,
+        &headers,
+        &params,
+        bucket_name,
+        key,
+        &additional,
+        &creds,
+    )?;
     let names: Vec<&str> = additional.iter().map(String::as_str).collect();
     let authorization = v2::authorization(creds.id(), &names, &sig);
-    headers.set_item(intern!(py, "authorization"), &authorization)?;
-    Ok(details(sts, sig, Some(authorization), None))
+    headers.set_str(intern!(py, "authorization"), &authorization)?;
+    Ok(details(explain, sts, sig, Some(authorization), None))
 }
 
 fn sign_url(
     base: &AuthBase,
-    req: &Bound<'_, PyAny>,
+    req: &Request<'_>,
     bucket_name: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
     expires: &Bound<'_, PyAny>,
     in_additional_headers: Option<&Bound<'_, PyAny>>,
+    explain: bool,
 ) -> PyResult<SigningDetails> {
     let py = req.py();
     let creds = base.credentials(py)?;
-    let params = req.getattr(intern!(py, "params"))?;
-    let headers = req.getattr(intern!(py, "headers"))?;
+    let params = req.get(intern!(py, "params"))?;
+    let headers = Headers::of(req)?;
     if let Some(token) = creds.token() {
         params.set_item(intern!(py, "security-token"), token)?;
     }
     let additional = match in_additional_headers {
-        Some(w) if !w.is_none() => present_additional_headers(w, &headers)?,
+        Some(w) if !w.is_none() => present_additional_headers(w, headers.object())?,
         _ => Vec::new(),
     };
     let expiration = absolute_expiration(expires)?;
-    headers.set_item(intern!(py, "date"), &expiration)?;
+    headers.set_str(intern!(py, "date"), &expiration)?;
     params.set_item(intern!(py, "x-oss-signature-version"), "OSS2")?;
     params.set_item(intern!(py, "x-oss-expires"), &expiration)?;
     params.set_item(intern!(py, "x-oss-access-key-id"), creds.id())?;
     if !additional.is_empty() {
-        params.set_item(intern!(py, "x-oss-additional-headers"), additional.join(";"))?;
+        params.set_item(
+            intern!(py, "x-oss-additional-headers"),
+            additional.join(";"),
+        )?;
     }
-    let (sts, sig) = signature(req, bucket_name, key, &additional, &creds)?;
+    let (sts, sig) = signature(
+        req,
+        &headers,
+        &params,
+        bucket_name,
+        key,
+        &additional,
+        &creds,
+    )?;
     params.set_item(intern!(py, "x-oss-signature"), &sig)?;
-    let url = url_with_query(&str_attr(req, intern!(py, "url"))?, &params)?;
-    Ok(details(sts, sig, None, Some(url)))
+    let url = url_with_query(str_of(&req.get_str(intern!(py, "url"))?)?, &params)?;
+    Ok(details(explain, sts, sig, None, Some(url)))
 }
 
-fn details(sts: v2::StringToSign, sig: String, authorization: Option<String>, url: Option<String>) -> SigningDetails {
+fn details(
+    explain: bool,
+    sts: v2::StringToSign,
+    sig: String,
+    authorization: Option<String>,
+    url: Option<String>,
+) -> SigningDetails {
     SigningDetails {
         version: "v2",
         canonical_request: None,
-        string_to_sign: sts.to_string(),
+        string_to_sign: if explain {
+            sts.to_string()
+        } else {
+            String::new()
+        },
         signature: sig,
         authorization,
         url,
@@ -139,7 +180,15 @@ impl ProviderAuthV2 {
         key: &Bound<'_, PyAny>,
         in_additional_headers: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        sign_request(slf.as_super(), req, bucket_name, key, in_additional_headers).map(drop)
+        sign_request(
+            slf.as_super(),
+            &Request::of(req)?,
+            bucket_name,
+            key,
+            in_additional_headers,
+            false,
+        )
+        .map(drop)
     }
 
     #[pyo3(signature = (req, bucket_name, key, expires, in_additional_headers=None))]
@@ -151,7 +200,15 @@ impl ProviderAuthV2 {
         expires: &Bound<'_, PyAny>,
         in_additional_headers: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
-        let d = sign_url(slf.as_super(), req, bucket_name, key, expires, in_additional_headers)?;
+        let d = sign_url(
+            slf.as_super(),
+            &Request::of(req)?,
+            bucket_name,
+            key,
+            expires,
+            in_additional_headers,
+            false,
+        )?;
         Ok(d.url.unwrap_or_default())
     }
 
@@ -175,7 +232,14 @@ impl ProviderAuthV2 {
         key: &Bound<'_, PyAny>,
         in_additional_headers: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<SigningDetails> {
-        sign_request(slf.as_super(), req, bucket_name, key, in_additional_headers)
+        sign_request(
+            slf.as_super(),
+            &Request::of(req)?,
+            bucket_name,
+            key,
+            in_additional_headers,
+            true,
+        )
     }
 
     #[pyo3(signature = (req, bucket_name, key, expires, in_additional_headers=None))]
@@ -187,7 +251,15 @@ impl ProviderAuthV2 {
         expires: &Bound<'_, PyAny>,
         in_additional_headers: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<SigningDetails> {
-        sign_url(slf.as_super(), req, bucket_name, key, expires, in_additional_headers)
+        sign_url(
+            slf.as_super(),
+            &Request::of(req)?,
+            bucket_name,
+            key,
+            expires,
+            in_additional_headers,
+            true,
+        )
     }
 
     fn auth_version(&self) -> &'static str {

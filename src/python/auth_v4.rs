@@ -12,29 +12,32 @@ use super::credentials::{PyStaticProvider, Resolved};
 use super::errors::client_error;
 use super::explain::SigningDetails;
 use super::request::{
-    bucket_arg, key_arg, lower_names, present_additional_headers, read_headers, read_params,
-    str_attr, url_with_query, view, ParamRule,
+    bucket_arg, key_arg, lower_names, present_additional_headers, url_with_query, view, Headers,
+    ParamRule, Params, Request,
 };
+use super::text::str_of;
 use crate::sign::v4::{self, CanonicalRequest, Scope, StringToSign};
 use crate::sign::SigningKeyCache;
 
-/// `req.cloudbox_id or req.region or ''`, and `req.product`.
-fn scope_parts(req: &Bound<'_, PyAny>) -> PyResult<(String, String)> {
+/// The scope at `datetime`: region is `req.cloudbox_id or req.region or ''`, then `req.product`.
+fn scope_for(req: &Request<'_>, datetime: &str) -> PyResult<Scope> {
     let py = req.py();
-    let mut region = String::new();
+    let mut region = None;
     for attr in [intern!(py, "cloudbox_id"), intern!(py, "region")] {
-        let v = req.getattr(attr)?;
+        let v = req.get(attr)?;
         if v.is_truthy()? {
-            region = v
-                .downcast::<PyString>()
-                .map_err(|_| PyTypeError::new_err("request.region and request.cloudbox_id must be str"))?
-                .to_cow()?
-                .into_owned();
+            region = Some(v.downcast_into::<PyString>().map_err(|_| {
+                PyTypeError::new_err("request.region and request.cloudbox_id must be str")
+            })?);
             break;
         }
     }
-    let product = str_attr(req, intern!(py, "product"))?;
-    Ok((region, product))
+    let region = match &region {
+        Some(r) => str_of(r)?,
+        None => "",
+    };
+    let product = req.get_str(intern!(py, "product"))?;
+    Ok(Scope::new(datetime, region, str_of(&product)?))
 }
 
 fn additional_order(names: &[String]) -> PyResult<Vec<String>> {
@@ -47,9 +50,12 @@ struct Signed {
     signature: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn signature(
     cache: &SigningKeyCache,
-    req: &Bound<'_, PyAny>,
+    req: &Request<'_>,
+    headers: &Headers<'_>,
+    params: &Bound<'_, PyAny>,
     bucket_name: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
     additional: Option<&[String]>,
@@ -57,21 +63,27 @@ fn signature(
     datetime: &str,
     scope: &Scope,
 ) -> PyResult<Signed> {
-    let py = req.py();
-    let method = str_attr(req, intern!(py, "method"))?;
+    let method = req.get_str(intern!(req.py(), "method"))?;
     let extra = additional.unwrap_or_default();
     let keep = |n: &str| {
         n.starts_with("x-oss-")
             || v4::DEFAULT_SIGNED_HEADERS.contains(&n)
             || extra.iter().any(|a| a == n)
     };
-    let headers = read_headers(&req.getattr(intern!(py, "headers"))?, &keep)?;
-    let params = read_params(&req.getattr(intern!(py, "params"))?, ParamRule::AllEncoded)?;
+    let headers = headers.collect(&keep)?;
+    let params = Params::collect(params, ParamRule::AllEncoded)?;
     let bucket = bucket_arg(bucket_name)?;
-    let key = key_arg(key, &bucket, false)?;
-    let canonical = CanonicalRequest::new(&view(&method, &bucket, &key, &headers, &params), additional);
+    let key = key_arg(key, bucket, false)?;
+    let request = view(
+        str_of(&method)?,
+        bucket,
+        &key,
+        headers.view()?,
+        params.view()?,
+    );
+    let canonical = CanonicalRequest::new(&request, additional);
     let sts = StringToSign::new(datetime, scope, &canonical);
-    let signature = cache.get(creds.secret(), scope).sign(&sts);
+    let signature = cache.with_key(creds.secret(), scope, |key| key.sign(&sts));
     Ok(Signed {
         canonical,
         sts,
@@ -79,11 +91,20 @@ fn signature(
     })
 }
 
-fn details(s: Signed, authorization: Option<String>, url: Option<String>) -> SigningDetails {
+fn details(
+    explain: bool,
+    s: Signed,
+    authorization: Option<String>,
+    url: Option<String>,
+) -> SigningDetails {
     SigningDetails {
         version: "v4",
-        canonical_request: Some(s.canonical.to_string()),
-        string_to_sign: s.sts.to_string(),
+        canonical_request: explain.then(|| s.canonical.to_string()),
+        string_to_sign: if explain {
+            s.sts.to_string()
+        } else {
+            String::new()
+        },
         signature: s.signature,
         authorization,
         url,
@@ -100,61 +121,76 @@ impl ProviderAuthV4 {
     fn sign_request(
         &self,
         base: &AuthBase,
-        req: &Bound<'_, PyAny>,
+        req: &Request<'_>,
         bucket_name: &Bound<'_, PyAny>,
         key: &Bound<'_, PyAny>,
         in_additional_headers: Option<&Bound<'_, PyAny>>,
+        explain: bool,
     ) -> PyResult<SigningDetails> {
         let py = req.py();
-        if req.getattr(intern!(py, "region"))?.is_none() {
-            return Err(client_error(py, "The region should not be None in signature version 4."));
+        if req.get(intern!(py, "region"))?.is_none() {
+            return Err(client_error(
+                py,
+                "The region should not be None in signature version 4.",
+            ));
         }
         let creds = base.credentials(py)?;
-        let headers = req.getattr(intern!(py, "headers"))?;
+        let headers = Headers::of(req)?;
         if let Some(token) = creds.token() {
-            headers.set_item(intern!(py, "x-oss-security-token"), token)?;
+            headers.set(intern!(py, "x-oss-security-token"), token)?;
         }
         let datetime = iso8601_now();
-        headers.set_item(intern!(py, "x-oss-date"), &datetime)?;
-        headers.set_item(intern!(py, "x-oss-content-sha256"), v4::UNSIGNED_PAYLOAD)?;
+        headers.set_str(intern!(py, "x-oss-date"), &datetime)?;
+        headers.set_str(intern!(py, "x-oss-content-sha256"), v4::UNSIGNED_PAYLOAD)?;
         let additional = match in_additional_headers {
             Some(w) if !w.is_none() => Some(additional_order(&lower_names(w)?)?),
             _ => None,
         };
-        let (region, product) = scope_parts(req)?;
-        let scope = Scope::new(&datetime, &region, &product);
-        let signed = signature(&self.keys, req, bucket_name, key, additional.as_deref(), &creds, &datetime, &scope)?;
-        let authorization = v4::authorization(creds.id(), &scope, &signed.signature, additional.as_deref());
-        headers.set_item(intern!(py, "authorization"), &authorization)?;
-        Ok(details(signed, Some(authorization), None))
+        let scope = scope_for(req, &datetime)?;
+        let params = req.get(intern!(py, "params"))?;
+        let signed = signature(
+            &self.keys,
+            req,
+            &headers,
+            &params,
+            bucket_name,
+            key,
+            additional.as_deref(),
+            &creds,
+            &datetime,
+            &scope,
+        )?;
+        let authorization =
+            v4::authorization(creds.id(), &scope, &signed.signature, additional.as_deref());
+        headers.set_str(intern!(py, "authorization"), &authorization)?;
+        Ok(details(explain, signed, Some(authorization), None))
     }
 
     #[allow(clippy::too_many_arguments)]
     fn sign_url(
         &self,
         base: &AuthBase,
-        req: &Bound<'_, PyAny>,
+        req: &Request<'_>,
         bucket_name: &Bound<'_, PyAny>,
         key: &Bound<'_, PyAny>,
         expires: &Bound<'_, PyAny>,
         in_additional_headers: Option<&Bound<'_, PyAny>>,
+        explain: bool,
     ) -> PyResult<SigningDetails> {
         let py = req.py();
         let creds = base.credentials(py)?;
-        let params = req.getattr(intern!(py, "params"))?;
+        let params = req.get(intern!(py, "params"))?;
         if let Some(token) = creds.token() {
             params.set_item(intern!(py, "x-oss-security-token"), token)?;
         }
+        let headers = Headers::of(req)?;
         let present = match in_additional_headers {
-            Some(w) if !w.is_none() => {
-                present_additional_headers(w, &req.getattr(intern!(py, "headers"))?)?
-            }
+            Some(w) if !w.is_none() => present_additional_headers(w, headers.object())?,
             _ => Vec::new(),
         };
         let additional = additional_order(&present)?;
         let datetime = iso8601_now();
-        let (region, product) = scope_parts(req)?;
-        let scope = Scope::new(&datetime, &region, &product);
+        let scope = scope_for(req, &datetime)?;
         params.set_item(intern!(py, "x-oss-date"), &datetime)?;
         params.set_item(intern!(py, "x-oss-expires"), relative_expiration(expires)?)?;
         params.set_item(intern!(py, "x-oss-signature-version"), v4::ALGORITHM)?;
@@ -167,10 +203,21 @@ impl ProviderAuthV4 {
             sorted.sort_unstable();
             params.set_item(intern!(py, "x-oss-additional-headers"), sorted.join(";"))?;
         }
-        let signed = signature(&self.keys, req, bucket_name, key, Some(&additional), &creds, &datetime, &scope)?;
+        let signed = signature(
+            &self.keys,
+            req,
+            &headers,
+            &params,
+            bucket_name,
+            key,
+            Some(&additional),
+            &creds,
+            &datetime,
+            &scope,
+        )?;
         params.set_item(intern!(py, "x-oss-signature"), &signed.signature)?;
-        let url = url_with_query(&str_attr(req, intern!(py, "url"))?, &params)?;
-        Ok(details(signed, None, Some(url)))
+        let url = url_with_query(str_of(&req.get_str(intern!(py, "url"))?)?, &params)?;
+        Ok(details(explain, signed, None, Some(url)))
     }
 }
 
@@ -178,7 +225,10 @@ impl ProviderAuthV4 {
 impl ProviderAuthV4 {
     #[new]
     fn py_new(credentials_provider: Py<PyAny>) -> (Self, AuthBase) {
-        (ProviderAuthV4::default_parts(), AuthBase::new(credentials_provider))
+        (
+            ProviderAuthV4::default_parts(),
+            AuthBase::new(credentials_provider),
+        )
     }
 
     #[pyo3(signature = (req, bucket_name, key, in_additional_headers=None))]
@@ -189,8 +239,15 @@ impl ProviderAuthV4 {
         key: &Bound<'_, PyAny>,
         in_additional_headers: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        slf.sign_request(slf.as_super(), req, bucket_name, key, in_additional_headers)
-            .map(drop)
+        slf.sign_request(
+            slf.as_super(),
+            &Request::of(req)?,
+            bucket_name,
+            key,
+            in_additional_headers,
+            false,
+        )
+        .map(drop)
     }
 
     #[pyo3(signature = (req, bucket_name, key, expires, in_additional_headers=None))]
@@ -202,7 +259,15 @@ impl ProviderAuthV4 {
         expires: &Bound<'_, PyAny>,
         in_additional_headers: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
-        let d = slf.sign_url(slf.as_super(), req, bucket_name, key, expires, in_additional_headers)?;
+        let d = slf.sign_url(
+            slf.as_super(),
+            &Request::of(req)?,
+            bucket_name,
+            key,
+            expires,
+            in_additional_headers,
+            false,
+        )?;
         Ok(d.url.unwrap_or_default())
     }
 
@@ -226,7 +291,14 @@ impl ProviderAuthV4 {
         key: &Bound<'_, PyAny>,
         in_additional_headers: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<SigningDetails> {
-        slf.sign_request(slf.as_super(), req, bucket_name, key, in_additional_headers)
+        slf.sign_request(
+            slf.as_super(),
+            &Request::of(req)?,
+            bucket_name,
+            key,
+            in_additional_headers,
+            true,
+        )
     }
 
     #[pyo3(signature = (req, bucket_name, key, expires, in_additional_headers=None))]
@@ -238,7 +310,15 @@ impl ProviderAuthV4 {
         expires: &Bound<'_, PyAny>,
         in_additional_headers: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<SigningDetails> {
-        slf.sign_url(slf.as_super(), req, bucket_name, key, expires, in_additional_headers)
+        slf.sign_url(
+            slf.as_super(),
+            &Request::of(req)?,
+            bucket_name,
+            key,
+            expires,
+            in_additional_headers,
+            true,
+        )
     }
 
     fn auth_version(&self) -> &'static str {

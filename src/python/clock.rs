@@ -2,6 +2,8 @@
 
 use pyo3::prelude::*;
 
+use std::cell::RefCell;
+
 use pyo3::types::PyInt;
 
 use crate::clock;
@@ -26,14 +28,41 @@ pub fn _now_micros() -> i64 {
     clock::now_micros()
 }
 
+/// The current second in both signing formats. Consecutive requests mostly fall in the same
+/// second, so each thread keeps the last one it formatted.
+struct FormattedNow {
+    secs: i64,
+    http_date: String,
+    iso8601: String,
+}
+
+fn with_now<T>(f: impl FnOnce(&FormattedNow) -> T) -> T {
+    thread_local! {
+        static LAST: RefCell<Option<FormattedNow>> = const { RefCell::new(None) };
+    }
+    let secs = clock::now_micros().div_euclid(1_000_000);
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.as_ref().is_none_or(|l| l.secs != secs) {
+            let t = UtcDateTime::from_unix(secs);
+            *last = Some(FormattedNow {
+                secs,
+                http_date: t.http_date(),
+                iso8601: t.iso8601_basic(),
+            });
+        }
+        f(last.as_ref().expect("filled above"))
+    })
+}
+
 /// `utils.http_date()`: the RFC 1123 date of the current second.
 pub fn http_date_now() -> String {
-    UtcDateTime::from_unix(clock::now_micros().div_euclid(1_000_000)).http_date()
+    with_now(|n| n.http_date.clone())
 }
 
 /// `datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")`.
 pub fn iso8601_now() -> String {
-    UtcDateTime::from_unix(clock::now_micros().div_euclid(1_000_000)).iso8601_basic()
+    with_now(|n| n.iso8601.clone())
 }
 
 /// `str(int(time.time()) + expires)`: integer arithmetic for ints, Python's own `+` and `str`

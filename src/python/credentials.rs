@@ -2,9 +2,9 @@
 //! provider (ossauth's own through a fast path, anything else through oss2's getters).
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
-use pyo3::intern;
 use zeroize::Zeroizing;
 
 use super::errors::credentials_error;
@@ -25,7 +25,9 @@ pub struct PyCredentials {
 impl PyCredentials {
     pub fn from_core(py: Python<'_>, inner: core::Credentials) -> Self {
         let id_py = PyString::new(py, inner.access_key_id()).unbind();
-        let token_py = inner.security_token().map(|t| PyString::new(py, t).unbind());
+        let token_py = inner
+            .security_token()
+            .map(|t| PyString::new(py, t).unbind());
         PyCredentials {
             inner,
             id_py,
@@ -35,7 +37,9 @@ impl PyCredentials {
 
     /// The token as a Python string, shared rather than rebuilt per request.
     pub fn token_object<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
-        self.token_py.as_ref().map(|t| t.bind(py).clone().into_any())
+        self.token_py
+            .as_ref()
+            .map(|t| t.bind(py).clone().into_any())
     }
 }
 
@@ -55,7 +59,9 @@ pub fn expiration_from_py(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i
     }
     if let Ok(secs) = v.extract::<f64>() {
         if !secs.is_finite() {
-            return Err(PyValueError::new_err("expiration must be a finite number of seconds"));
+            return Err(PyValueError::new_err(
+                "expiration must be a finite number of seconds",
+            ));
         }
         return Ok(Some(secs.floor() as i64));
     }
@@ -106,7 +112,10 @@ impl PyCredentials {
             None => None,
         };
         let exp = expiration_from_py(expiration)?;
-        Ok(Self::from_core(py, core::Credentials::new(id, secret.as_str(), token, exp)))
+        Ok(Self::from_core(
+            py,
+            core::Credentials::new(id, secret.as_str(), token, exp),
+        ))
     }
 
     fn get_access_key_id(&self, py: Python<'_>) -> Py<PyString> {
@@ -191,7 +200,12 @@ impl PyStaticProvider {
         security_token: Option<&str>,
     ) -> PyResult<Self> {
         let token = security_token.filter(|t| !t.is_empty()).map(str::to_owned);
-        let inner = core::Static(core::Credentials::new(access_key_id, access_key_secret, token, None));
+        let inner = core::Static(core::Credentials::new(
+            access_key_id,
+            access_key_secret,
+            token,
+            None,
+        ));
         let creds = inner.provide().map_err(|e| credentials_error(&e))?;
         Ok(PyStaticProvider {
             credentials: Py::new(py, PyCredentials::from_core(py, creds))?,
@@ -203,14 +217,21 @@ impl PyStaticProvider {
     }
 
     fn __repr__(&self) -> String {
-        format!("StaticCredentialsProvider({})", self.credentials.get().__repr__())
+        format!(
+            "StaticCredentialsProvider({})",
+            self.credentials.get().__repr__()
+        )
     }
 }
 
 /// Credentials read from the environment when the provider is created: `OSS_ACCESS_KEY_ID`,
 /// `OSS_ACCESS_KEY_SECRET`, `OSS_SESSION_TOKEN`, else the `ALIBABA_CLOUD_*` equivalents.
 /// A missing variable raises `CredentialsError` naming it.
-#[pyclass(frozen, module = "ossauth", name = "EnvironmentVariableCredentialsProvider")]
+#[pyclass(
+    frozen,
+    module = "ossauth",
+    name = "EnvironmentVariableCredentialsProvider"
+)]
 pub struct PyEnvProvider {
     pub credentials: Py<PyCredentials>,
 }
@@ -305,7 +326,11 @@ fn foreign<'py>(creds: &Bound<'py, PyAny>) -> PyResult<Resolved<'py>> {
         ));
     }
     let token = field(creds, "get_security_token", "security_token")?;
-    let token = if token.is_truthy()? { Some(token) } else { None };
+    let token = if token.is_truthy()? {
+        Some(token)
+    } else {
+        None
+    };
     let id_obj = field(creds, "get_access_key_id", "access_key_id")?;
     let id = id_obj
         .downcast::<PyString>()
@@ -318,7 +343,9 @@ fn foreign<'py>(creds: &Bound<'py, PyAny>) -> PyResult<Resolved<'py>> {
     } else if let Ok(b) = secret_obj.downcast::<PyBytes>() {
         Zeroizing::new(b.as_bytes().to_vec())
     } else {
-        return Err(PyTypeError::new_err("the access key secret must be str or bytes"));
+        return Err(PyTypeError::new_err(
+            "the access key secret must be str or bytes",
+        ));
     };
     Ok(Resolved::Foreign { id, secret, token })
 }
@@ -337,7 +364,8 @@ impl PyStaticProvider {
                 .to_cow()?
                 .into_owned())
         };
-        let creds = core::Credentials::new(strip(access_key_id)?, strip(access_key_secret)?, None, None);
+        let creds =
+            core::Credentials::new(strip(access_key_id)?, strip(access_key_secret)?, None, None);
         let provider = PyStaticProvider {
             credentials: Py::new(py, PyCredentials::from_core(py, creds))?,
         };

@@ -10,6 +10,7 @@ mod credentials;
 mod errors;
 mod explain;
 mod request;
+mod text;
 
 use pyo3::prelude::*;
 
@@ -27,7 +28,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<auth_v4::ProviderAuthV4>()?;
     m.add_class::<auth_v4::AuthV4>()?;
     m.add_class::<explain::SigningDetails>()?;
-    m.add("CredentialsError", py.get_type::<errors::CredentialsError>())?;
+    m.add(
+        "CredentialsError",
+        py.get_type::<errors::CredentialsError>(),
+    )?;
     m.add("SigningError", py.get_type::<errors::SigningError>())?;
     m.add_function(wrap_pyfunction!(clock::_freeze_clock, m)?)?;
     m.add_function(wrap_pyfunction!(clock::_restore_clock, m)?)?;

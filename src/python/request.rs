@@ -1,56 +1,38 @@
 //! Reading an oss2 `Request` (method, url, headers, params, region, product, cloudbox_id) into
-//! owned parts the core borrows, and writing signing results back through Python's own
-//! `__setitem__`, so insertion order and key case end exactly as oss2 leaves them.
+//! the core's borrowed view, and writing signing results back exactly as oss2's own
+//! `__setitem__` would, so insertion order and key case end as oss2 leaves them.
+
+use std::borrow::Cow;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
-use pyo3::types::{PyBytes, PyDict, PySet, PyString, PyTuple, PyType};
+use pyo3::types::{PyDict, PySet, PyString, PyTuple, PyType};
 
+use super::text::{bytes_of, expect_str, str_of, type_name};
 use crate::sign::encode::percent_encode_into;
 use crate::sign::{Header, Param, SignableRequest};
-
-/// A header or parameter value as oss2's `to_bytes()` sees it.
-fn value_bytes(v: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
-    if let Ok(s) = v.downcast::<PyString>() {
-        return Ok(Some(s.to_cow()?.into_owned().into_bytes()));
-    }
-    if let Ok(b) = v.downcast::<PyBytes>() {
-        return Ok(Some(b.as_bytes().to_vec()));
-    }
-    Ok(None)
-}
-
-fn type_name(v: &Bound<'_, PyAny>) -> String {
-    v.get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "?".into())
-}
 
 /// Python's `str.lower()`: ASCII in Rust, anything else through Python so Unicode casing
 /// matches the interpreter's tables exactly.
 pub fn py_lower(s: &Bound<'_, PyString>) -> PyResult<String> {
-    let text = s.to_cow()?;
+    let text = str_of(s)?;
     if text.is_ascii() {
         Ok(text.to_ascii_lowercase())
     } else {
-        Ok(s.call_method0(intern!(s.py(), "lower"))?
-            .downcast::<PyString>()?
-            .to_cow()?
-            .into_owned())
+        let lowered = s.call_method0(intern!(s.py(), "lower"))?;
+        Ok(expect_str(&lowered, "str.lower()")?.to_owned())
     }
 }
 
-/// requests' `CaseInsensitiveDict`, whose `_store` maps lower-cased names to
-/// `(original name, value)`: reading it directly skips a Python generator per request.
+/// requests' `CaseInsensitiveDict` (oss2's header type), once requests is imported.
 fn case_insensitive_dict_type(py: Python<'_>) -> Option<&Bound<'_, PyType>> {
     static TYPE: GILOnceCell<Py<PyType>> = GILOnceCell::new();
     if let Some(t) = TYPE.get(py) {
         return Some(t.bind(py));
     }
-    // Only look once requests is imported (oss2 imports it); never import it ourselves.
+    // Never import requests ourselves: without it there is no such dict to meet.
     let modules = py.import("sys").ok()?.getattr("modules").ok()?;
     let module = modules.get_item("requests.structures").ok()?;
     let t = module
@@ -62,50 +44,117 @@ fn case_insensitive_dict_type(py: Python<'_>) -> Option<&Bound<'_, PyType>> {
     TYPE.get(py).map(|t| t.bind(py))
 }
 
-/// Lower-cased names and values of the headers `keep` selects. A selected header whose value
-/// is neither str nor bytes is a TypeError, as it is in oss2 (which concatenates it).
-pub fn read_headers(
-    headers: &Bound<'_, PyAny>,
-    keep: &dyn Fn(&str) -> bool,
-) -> PyResult<Vec<(String, Vec<u8>)>> {
-    let py = headers.py();
-    let mut out = Vec::new();
-    let mut push = |name: String, value: Bound<'_, PyAny>| -> PyResult<()> {
-        if keep(&name) {
-            match value_bytes(&value)? {
-                Some(v) => out.push((name, v)),
-                None => {
-                    return Err(PyTypeError::new_err(format!(
-                        "header {name:?} is signed but its value is {}, not str or bytes",
-                        type_name(&value)
-                    )))
-                }
-            }
-        }
-        Ok(())
-    };
-    if let Some(cid) = case_insensitive_dict_type(py) {
-        if headers.get_type().is(cid) {
-            let store = headers.getattr(intern!(py, "_store"))?;
-            if let Ok(store) = store.downcast::<PyDict>() {
-                for (lower, pair) in store.iter() {
-                    let name = lower.downcast::<PyString>()?.to_cow()?.into_owned();
-                    let pair = pair.downcast::<PyTuple>()?;
-                    push(name, pair.get_item(1)?)?;
-                }
-                return Ok(out);
-            }
+/// A request's headers. For requests' `CaseInsensitiveDict` (exactly that type) we use its
+/// `_store`, which maps lower-cased names to `(name, value)`: its `__setitem__` is precisely
+/// `self._store[key.lower()] = (key, value)`, and skipping that Python frame halves V1's cost.
+pub struct Headers<'py> {
+    obj: Bound<'py, PyAny>,
+    store: Option<Bound<'py, PyDict>>,
+}
+
+/// A header name: the lower-cased key of `_store`, or one we lower-cased.
+enum Name<'py> {
+    Py(Bound<'py, PyString>),
+    Lowered(String),
+}
+
+/// The headers a version signs, still owned by Python; see [`Collected::view`].
+pub struct Collected<'py> {
+    items: Vec<(Name<'py>, Bound<'py, PyAny>)>,
+}
+
+impl<'py> Headers<'py> {
+    pub fn of(req: &Request<'py>) -> PyResult<Self> {
+        let py = req.py();
+        let obj = req.get(intern!(py, "headers"))?;
+        let store = match case_insensitive_dict_type(py) {
+            Some(t) if obj.get_type().is(t) => obj
+                .getattr(intern!(py, "_store"))
+                .ok()
+                .and_then(|s| s.downcast_into::<PyDict>().ok()),
+            _ => None,
+        };
+        Ok(Headers { obj, store })
+    }
+
+    pub fn object(&self) -> &Bound<'py, PyAny> {
+        &self.obj
+    }
+
+    /// `headers[key] = value` for a lower-case `key`.
+    pub fn set(&self, key: &Bound<'py, PyString>, value: Bound<'py, PyAny>) -> PyResult<()> {
+        match &self.store {
+            // Through PyObject_SetItem: `_store` is an OrderedDict, and PyDict_SetItem would
+            // bypass its ordering list.
+            Some(store) => store
+                .as_any()
+                .set_item(key, PyTuple::new(key.py(), [key.as_any(), &value])?),
+            None => self.obj.set_item(key, value),
         }
     }
-    let items = headers.call_method0(intern!(py, "items"))?;
-    for item in items.try_iter()? {
-        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
-        let k = k.downcast::<PyString>().map_err(|_| {
-            PyTypeError::new_err(format!("header names must be str, not {}", type_name(&k)))
-        })?;
-        push(py_lower(k)?, v)?;
+
+    pub fn set_str(&self, key: &Bound<'py, PyString>, value: &str) -> PyResult<()> {
+        self.set(key, PyString::new(key.py(), value).into_any())
     }
-    Ok(out)
+
+    /// The headers `keep` selects (by lower-cased name). A selected header whose value is
+    /// neither str nor bytes is a TypeError, as in oss2 (which concatenates it).
+    pub fn collect(&self, keep: &dyn Fn(&str) -> bool) -> PyResult<Collected<'py>> {
+        let mut items = Vec::new();
+        let mut push = |name: Name<'py>, value: Bound<'py, PyAny>| -> PyResult<()> {
+            if bytes_of(&value)?.is_none() {
+                let shown = match &name {
+                    Name::Py(o) => str_of(o)?.to_owned(),
+                    Name::Lowered(s) => s.clone(),
+                };
+                return Err(PyTypeError::new_err(format!(
+                    "header {shown:?} is signed but its value is {}, not str or bytes",
+                    type_name(&value)
+                )));
+            }
+            items.push((name, value));
+            Ok(())
+        };
+        if let Some(store) = &self.store {
+            for (lower, pair) in store.iter() {
+                let lower = lower.downcast_into::<PyString>()?;
+                if keep(str_of(&lower)?) {
+                    let value = pair.downcast::<PyTuple>()?.get_item(1)?;
+                    push(Name::Py(lower), value)?;
+                }
+            }
+            return Ok(Collected { items });
+        }
+        let py = self.obj.py();
+        for item in self.obj.call_method0(intern!(py, "items"))?.try_iter()? {
+            let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item?.extract()?;
+            let k = k.downcast::<PyString>().map_err(|_| {
+                PyTypeError::new_err(format!("header names must be str, not {}", type_name(&k)))
+            })?;
+            let lower = py_lower(k)?;
+            if keep(&lower) {
+                push(Name::Lowered(lower), v)?;
+            }
+        }
+        Ok(Collected { items })
+    }
+}
+
+impl Collected<'_> {
+    /// Borrowed headers for the core.
+    pub fn view(&self) -> PyResult<Vec<Header<'_>>> {
+        let mut out = Vec::with_capacity(self.items.len());
+        for (name, value) in &self.items {
+            let name = match name {
+                Name::Py(o) => str_of(o)?,
+                Name::Lowered(s) => s.as_str(),
+            };
+            // Checked in `collect`.
+            let value = bytes_of(value)?.unwrap_or_default();
+            out.push(Header { name, value });
+        }
+        Ok(out)
+    }
 }
 
 /// Calls `f(key, value)` for each item of a dict (fast) or any mapping with `items()`.
@@ -119,7 +168,10 @@ pub fn for_each_item<'py>(
         }
         return Ok(());
     }
-    for item in mapping.call_method0(intern!(mapping.py(), "items"))?.try_iter()? {
+    for item in mapping
+        .call_method0(intern!(mapping.py(), "items"))?
+        .try_iter()?
+    {
         let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item?.extract()?;
         f(k, v)?;
     }
@@ -129,122 +181,116 @@ pub fn for_each_item<'py>(
 /// How a signing version treats parameter values.
 #[derive(Clone, Copy)]
 pub enum ParamRule {
-    /// V1: only sub-resources are read; a falsy value means "no value".
+    /// V1: only sub-resources are read; a falsy value means "no value"; others must be str.
     SubresourcesOnly,
     /// V2/V4: every parameter is percent-encoded; oss2 fails on None, so do we.
     AllEncoded,
 }
 
-/// The parameters a version signs, in the request's order.
-pub fn read_params(
-    params: &Bound<'_, PyAny>,
-    rule: ParamRule,
-) -> PyResult<Vec<(String, Option<Vec<u8>>)>> {
-    let mut out = Vec::new();
-    let mut push = |k: Bound<'_, PyAny>, v: Bound<'_, PyAny>| -> PyResult<()> {
-        let key = k
-            .downcast::<PyString>()
-            .map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "query parameter names must be str, not {}",
-                    type_name(&k)
-                ))
-            })?
-            .to_cow()?
-            .into_owned();
-        match rule {
-            ParamRule::SubresourcesOnly => {
-                if !crate::sign::v1::is_subresource(&key) {
-                    return Ok(());
-                }
-                if !v.is_truthy()? {
-                    out.push((key, None));
-                    return Ok(());
-                }
-                match value_bytes(&v)? {
-                    Some(b) if v.is_instance_of::<PyString>() => out.push((key, Some(b))),
-                    _ => {
-                        return Err(PyTypeError::new_err(format!(
-                            "can only concatenate str (not \"{}\") to str: query parameter {key:?}",
-                            type_name(&v)
-                        )))
-                    }
-                }
-            }
-            ParamRule::AllEncoded => match value_bytes(&v)? {
-                Some(b) => out.push((key, Some(b))),
-                None => {
-                    return Err(PyTypeError::new_err(format!(
-                        "'{}' object is not iterable: query parameter {key:?} must be str or bytes to be signed",
-                        type_name(&v)
-                    )))
-                }
-            },
-        }
-        Ok(())
-    };
-    for_each_item(params, &mut push)?;
-    Ok(out)
+/// The parameters a version signs, still owned by Python.
+pub struct Params<'py> {
+    items: Vec<(Bound<'py, PyString>, Option<Bound<'py, PyAny>>)>,
 }
 
-/// Builds the core's view over owned parts.
+impl<'py> Params<'py> {
+    pub fn collect(params: &Bound<'py, PyAny>, rule: ParamRule) -> PyResult<Self> {
+        let mut items = Vec::new();
+        for_each_item(params, |k, v| {
+            let key = k.downcast_into::<PyString>().map_err(|e| {
+                PyTypeError::new_err(format!(
+                    "query parameter names must be str, not {}",
+                    type_name(&e.into_inner())
+                ))
+            })?;
+            match rule {
+                ParamRule::SubresourcesOnly => {
+                    if !crate::sign::v1::is_subresource(str_of(&key)?) {
+                        return Ok(());
+                    }
+                    if !v.is_truthy()? {
+                        items.push((key, None));
+                    } else if v.is_instance_of::<PyString>() {
+                        items.push((key, Some(v)));
+                    } else {
+                        return Err(PyTypeError::new_err(format!(
+                            "can only concatenate str (not \"{}\") to str: query parameter {:?}",
+                            type_name(&v),
+                            str_of(&key)?
+                        )));
+                    }
+                }
+                ParamRule::AllEncoded => {
+                    if bytes_of(&v)?.is_none() {
+                        return Err(PyTypeError::new_err(format!(
+                            "'{}' object is not iterable: query parameter {:?} must be str or bytes to be signed",
+                            type_name(&v),
+                            str_of(&key)?
+                        )));
+                    }
+                    items.push((key, Some(v)));
+                }
+            }
+            Ok(())
+        })?;
+        Ok(Params { items })
+    }
+
+    pub fn view(&self) -> PyResult<Vec<Param<'_>>> {
+        let mut out = Vec::with_capacity(self.items.len());
+        for (k, v) in &self.items {
+            let value = match v {
+                Some(v) => bytes_of(v)?,
+                None => None,
+            };
+            out.push(Param {
+                key: str_of(k)?,
+                value,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Builds the core's view.
 pub fn view<'a>(
     method: &'a str,
     bucket: &'a str,
     key: &'a str,
-    headers: &'a [(String, Vec<u8>)],
-    params: &'a [(String, Option<Vec<u8>>)],
+    headers: Vec<Header<'a>>,
+    params: Vec<Param<'a>>,
 ) -> SignableRequest<'a> {
     SignableRequest {
         method,
         bucket,
         key,
-        headers: headers
-            .iter()
-            .map(|(n, v)| Header { name: n, value: v })
-            .collect(),
-        params: params
-            .iter()
-            .map(|(k, v)| Param {
-                key: k,
-                value: v.as_deref(),
-            })
-            .collect(),
-    }
-}
-
-/// `str` attribute of the request (`method`, `url`, ...).
-pub fn str_attr(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<String> {
-    let v = obj.getattr(name)?;
-    match v.downcast::<PyString>() {
-        Ok(s) => Ok(s.to_cow()?.into_owned()),
-        Err(_) => Err(PyTypeError::new_err(format!(
-            "request.{} must be str, not {}",
-            name.to_cow()?,
-            type_name(&v)
-        ))),
+        headers,
+        params,
     }
 }
 
 /// bucket_name as oss2 uses it: falsy means "no bucket".
-pub fn bucket_arg(bucket: &Bound<'_, PyAny>) -> PyResult<String> {
+pub fn bucket_arg<'a>(bucket: &'a Bound<'_, PyAny>) -> PyResult<&'a str> {
     if !bucket.is_truthy()? {
-        return Ok(String::new());
+        return Ok("");
     }
-    Ok(bucket.downcast::<PyString>()?.to_cow()?.into_owned())
+    expect_str(bucket, "bucket_name")
 }
 
 /// key as oss2 uses it: only read when there is a bucket. V1 formats it with `str()`; V2/V4
 /// concatenate it, so anything but str is a TypeError there.
-pub fn key_arg(key: &Bound<'_, PyAny>, bucket: &str, format_like_v1: bool) -> PyResult<String> {
+pub fn key_arg<'a>(
+    key: &'a Bound<'_, PyAny>,
+    bucket: &str,
+    format_like_v1: bool,
+) -> PyResult<Cow<'a, str>> {
     if bucket.is_empty() {
-        return Ok(String::new());
+        return Ok(Cow::Borrowed(""));
     }
     if let Ok(s) = key.downcast::<PyString>() {
-        return Ok(s.to_cow()?.into_owned());
+        return Ok(Cow::Borrowed(str_of(s)?));
     }
     if format_like_v1 {
-        return Ok(key.str()?.to_cow()?.into_owned());
+        return Ok(Cow::Owned(key.str()?.to_cow()?.into_owned()));
     }
     Err(PyTypeError::new_err(format!(
         "can only concatenate str (not \"{}\") to str: the object key",
@@ -259,32 +305,105 @@ pub fn url_with_query(url: &str, params: &Bound<'_, PyAny>) -> PyResult<String> 
     out.extend_from_slice(url.as_bytes());
     out.push(b'?');
     let mut first = true;
-    let mut push = |k: Bound<'_, PyAny>, v: Bound<'_, PyAny>| -> PyResult<()> {
+    for_each_item(params, |k, v| {
         if !first {
             out.push(b'&');
         }
         first = false;
-        let kb = value_bytes(&k)?.ok_or_else(|| {
-            PyTypeError::new_err(format!("quote() doesn't support '{}' objects", type_name(&k)))
+        let kb = bytes_of(&k)?.ok_or_else(|| {
+            PyTypeError::new_err(format!(
+                "quote() doesn't support '{}' objects",
+                type_name(&k)
+            ))
         })?;
-        percent_encode_into(&kb, false, &mut out);
+        percent_encode_into(kb, false, &mut out);
         if v.is_truthy()? {
-            let vb = value_bytes(&v)?.ok_or_else(|| {
-                PyTypeError::new_err(format!("quote() doesn't support '{}' objects", type_name(&v)))
+            let vb = bytes_of(&v)?.ok_or_else(|| {
+                PyTypeError::new_err(format!(
+                    "quote() doesn't support '{}' objects",
+                    type_name(&v)
+                ))
             })?;
             out.push(b'=');
-            percent_encode_into(&vb, false, &mut out);
+            percent_encode_into(vb, false, &mut out);
         }
         Ok(())
-    };
-    for_each_item(params, &mut push)?;
+    })?;
     // Everything appended is ASCII and `url` was UTF-8.
     Ok(String::from_utf8(out).expect("percent-encoded query is ASCII"))
 }
 
+/// oss2's `http.Request`, once oss2 is imported.
+fn oss2_request_type(py: Python<'_>) -> Option<&Bound<'_, PyType>> {
+    static TYPE: GILOnceCell<Py<PyType>> = GILOnceCell::new();
+    if let Some(t) = TYPE.get(py) {
+        return Some(t.bind(py));
+    }
+    let modules = py.import("sys").ok()?.getattr("modules").ok()?;
+    let t = modules
+        .get_item("oss2.http")
+        .ok()?
+        .getattr("Request")
+        .ok()?
+        .downcast_into::<PyType>()
+        .ok()?;
+    let _ = TYPE.set(py, t.unbind());
+    TYPE.get(py).map(|t| t.bind(py))
+}
+
+/// The request being signed: oss2's `http.Request` or anything with the same attributes.
+/// For exactly oss2's class (plain attributes, no descriptors) attributes are read from the
+/// instance `__dict__`, a dict lookup instead of a full attribute lookup each.
+pub struct Request<'py> {
+    obj: Bound<'py, PyAny>,
+    dict: Option<Bound<'py, PyDict>>,
+}
+
+impl<'py> Request<'py> {
+    pub fn of(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let py = obj.py();
+        let dict = match oss2_request_type(py) {
+            Some(t) if obj.get_type().is(t) => obj
+                .getattr(intern!(py, "__dict__"))?
+                .downcast_into::<PyDict>()
+                .ok(),
+            _ => None,
+        };
+        Ok(Request {
+            obj: obj.clone(),
+            dict,
+        })
+    }
+
+    pub fn py(&self) -> Python<'py> {
+        self.obj.py()
+    }
+
+    /// `req.<name>`.
+    pub fn get(&self, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(d) = &self.dict {
+            if let Some(v) = d.get_item(name)? {
+                return Ok(v);
+            }
+        }
+        self.obj.getattr(name)
+    }
+
+    /// `req.<name>`, which must be a str (`method`, `url`, `product`).
+    pub fn get_str(&self, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyString>> {
+        self.get(name)?.downcast_into::<PyString>().map_err(|e| {
+            PyTypeError::new_err(format!(
+                "request.{} must be str, not {}",
+                name,
+                type_name(&e.into_inner())
+            ))
+        })
+    }
+}
+
 /// oss2's additional-header selection, `set(h.lower() for h in wanted) & set(k.lower() for k in
 /// headers.keys())`, done with Python sets so that the result iterates in the very order
-/// oss2's does (it joins that set unsorted into the V2 Authorization header and V4's
+/// oss2's does (it joins that set unsorted into the V2 Authorization header, and V4's
 /// first-character sort keeps it).
 pub fn present_additional_headers(
     wanted: &Bound<'_, PyAny>,
@@ -325,5 +444,5 @@ pub fn lower_names(names: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
 /// `url + '?' + quoted params`, for `AnonymousAuth`.
 #[pyfunction]
 pub fn _url_with_query(url: &Bound<'_, PyString>, params: &Bound<'_, PyAny>) -> PyResult<String> {
-    url_with_query(&url.to_cow()?, params)
+    url_with_query(str_of(url)?, params)
 }

@@ -37,12 +37,12 @@ pub fn percent_encode(raw: &[u8], keep_slash: bool) -> Vec<u8> {
 
 /// Lower-case hex, as Python's `hexdigest()`.
 pub fn hex_lower(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(HEX_LOWER[(b >> 4) as usize] as char);
-        s.push(HEX_LOWER[(b & 15) as usize] as char);
+    let mut out = vec![0u8; bytes.len() * 2];
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX_LOWER[(b >> 4) as usize];
+        pair[1] = HEX_LOWER[(b & 15) as usize];
     }
-    s
+    String::from_utf8(out).expect("hex digits are ASCII")
 }
 
 /// Standard base64 with padding, as oss2's `b64encode_as_string`.

@@ -33,29 +33,36 @@ impl SigningKeyCache {
 
     /// The signing key for `secret` and `scope`, derived on a miss.
     pub fn get(&self, secret: &[u8], scope: &Scope) -> SigningKey {
+        self.with_key(secret, scope, SigningKey::clone)
+    }
+
+    /// Runs `f` with the signing key for `secret` and `scope` (derived on a miss) without
+    /// copying it out of the cache.
+    pub fn with_key<T>(&self, secret: &[u8], scope: &Scope, f: impl FnOnce(&SigningKey) -> T) -> T {
         // A poisoned lock only means another thread panicked mid-update; the entries are
         // still whole values, so keep using them.
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(i) = entries
+        match entries
             .iter()
             .position(|e| &e.scope == scope && e.secret.as_slice() == secret)
         {
-            let entry = entries.remove(i);
-            let key = entry.key.clone();
-            entries.insert(0, entry);
-            return key;
+            Some(0) => {}
+            // Move to the front so the common case is a hit on the first entry.
+            Some(i) => entries[..=i].rotate_right(1),
+            None => {
+                let key = SigningKey::derive(secret, scope);
+                entries.insert(
+                    0,
+                    Entry {
+                        secret: Zeroizing::new(secret.to_vec()),
+                        scope: scope.clone(),
+                        key,
+                    },
+                );
+                entries.truncate(CAPACITY);
+            }
         }
-        let key = SigningKey::derive(secret, scope);
-        entries.insert(
-            0,
-            Entry {
-                secret: Zeroizing::new(secret.to_vec()),
-                scope: scope.clone(),
-                key: key.clone(),
-            },
-        );
-        entries.truncate(CAPACITY);
-        key
+        f(&entries[0].key)
     }
 
     /// Number of cached keys (for tests and diagnostics).

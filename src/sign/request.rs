@@ -5,6 +5,8 @@
 //! oss2's case-insensitive dict does. Order is the request's own: each version sorts what it
 //! needs, and equal sort keys keep this order (Python's sort is stable, and so is ours).
 
+use super::encode::percent_encode_into;
+
 /// One header, name lower-cased.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header<'a> {
@@ -76,6 +78,32 @@ impl<'a> SignableRequest<'a> {
             .collect();
         out.sort_by(|a, b| a.0.cmp(b.0));
         out
+    }
+}
+
+/// Appends every parameter percent-encoded, sorted by encoded name, as `k` or `k=v`, joined
+/// by `&` (V2 and V4's canonical query). `lead` goes first when there is any parameter.
+pub(crate) fn push_canonical_query(params: &[Param<'_>], lead: &[u8], out: &mut Vec<u8>) {
+    if params.is_empty() {
+        return;
+    }
+    // One scratch buffer and index ranges instead of two allocations per parameter.
+    let mut scratch = Vec::with_capacity(params.len() * 32);
+    let mut spans = Vec::with_capacity(params.len());
+    for p in params {
+        let start = scratch.len();
+        percent_encode_into(p.key.as_bytes(), false, &mut scratch);
+        let mid = scratch.len();
+        percent_encode_into(p.value.unwrap_or_default(), false, &mut scratch);
+        spans.push((start, mid, scratch.len()));
+    }
+    spans.sort_by(|a, b| scratch[a.0..a.1].cmp(&scratch[b.0..b.1]));
+    out.extend_from_slice(lead);
+    for (i, &(start, mid, end)) in spans.iter().enumerate() {
+        if i > 0 {
+            out.push(b'&');
+        }
+        push_query_item(out, &scratch[start..mid], &scratch[mid..end]);
     }
 }
 

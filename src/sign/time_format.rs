@@ -48,24 +48,53 @@ impl UtcDateTime {
         const MONTHS: [&str; 12] = [
             "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
         ];
-        format!(
-            "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-            DAYS[self.weekday as usize],
-            self.day,
-            MONTHS[self.month as usize - 1],
-            self.year,
-            self.hour,
-            self.minute,
-            self.second
-        )
+        // Hand-written rather than format!: this runs once per signed request.
+        let mut s = String::with_capacity(29);
+        s.push_str(DAYS[self.weekday as usize]);
+        s.push_str(", ");
+        push_2(&mut s, self.day);
+        s.push(' ');
+        s.push_str(MONTHS[self.month as usize - 1]);
+        s.push(' ');
+        push_year(&mut s, self.year);
+        s.push(' ');
+        push_2(&mut s, self.hour);
+        s.push(':');
+        push_2(&mut s, self.minute);
+        s.push(':');
+        push_2(&mut s, self.second);
+        s.push_str(" GMT");
+        s
     }
 
     /// `20231203T121212Z`, as `strftime("%Y%m%dT%H%M%SZ")`.
     pub fn iso8601_basic(&self) -> String {
-        format!(
-            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-            self.year, self.month, self.day, self.hour, self.minute, self.second
-        )
+        let mut s = String::with_capacity(16);
+        push_year(&mut s, self.year);
+        push_2(&mut s, self.month);
+        push_2(&mut s, self.day);
+        s.push('T');
+        push_2(&mut s, self.hour);
+        push_2(&mut s, self.minute);
+        push_2(&mut s, self.second);
+        s.push('Z');
+        s
+    }
+}
+
+fn push_2(s: &mut String, v: u32) {
+    s.push(char::from(b'0' + (v / 10 % 10) as u8));
+    s.push(char::from(b'0' + (v % 10) as u8));
+}
+
+/// `%04d` for the years signing meets; anything else the slow general way.
+fn push_year(s: &mut String, y: i64) {
+    if (0..10_000).contains(&y) {
+        let y = y as u32;
+        push_2(s, y / 100);
+        push_2(s, y % 100);
+    } else {
+        s.push_str(&format!("{y:04}"));
     }
 }
 

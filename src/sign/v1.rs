@@ -11,29 +11,100 @@ use sha1::Sha1;
 use super::encode::base64;
 use super::request::{fmt_bytes, push_query_item, SignableRequest};
 
-/// Query parameters that V1 signs, exactly oss2 2.19.1's `_subresource_key_set`.
+/// Query parameters that V1 signs: oss2 2.19.1's `_subresource_key_set`, sorted by byte
+/// value so that lookups are a binary search (V1 checks every parameter of every request).
 pub const SUBRESOURCES: &[&str] = &[
-    "response-content-type", "response-content-language", "response-cache-control", "logging",
-    "response-content-encoding", "acl", "uploadId", "uploads", "partNumber", "group", "link",
-    "delete", "website", "location", "objectInfo", "objectMeta", "response-expires",
-    "response-content-disposition", "cors", "lifecycle", "restore", "qos", "referer", "stat",
-    "bucketInfo", "append", "position", "security-token", "live", "comp", "status", "vod",
-    "startTime", "endTime", "x-oss-process", "symlink", "callback", "callback-var", "tagging",
-    "encryption", "versions", "versioning", "versionId", "policy", "requestPayment",
-    "x-oss-traffic-limit", "qosInfo", "asyncFetch", "x-oss-request-payer", "sequential",
-    "inventory", "inventoryId", "continuation-token", "worm", "wormId", "wormExtend",
-    "replication", "replicationLocation", "replicationProgress", "transferAcceleration",
-    "cname", "metaQuery", "x-oss-ac-source-ip", "x-oss-ac-subnet-mask", "x-oss-ac-vpc-id",
-    "x-oss-ac-forward-allow", "resourceGroup", "style", "styleName", "x-oss-async-process",
-    "regionList", "x-oss-write-get-object-response", "bucketArchiveDirectRead", "httpsConfig",
-    "redundancyTransition", "x-oss-target-redundancy-type", "x-oss-redundancy-transition-taskid",
-    "accessPoint", "accessPointPolicy", "publicAccessBlock", "x-oss-access-point-name",
-    "requesterQosInfo", "qosRequester", "resourcePoolInfo", "resourcePool", "resourcePoolBuckets",
+    "accessPoint",
+    "accessPointPolicy",
+    "acl",
+    "append",
+    "asyncFetch",
+    "bucketArchiveDirectRead",
+    "bucketInfo",
+    "callback",
+    "callback-var",
+    "cname",
+    "comp",
+    "continuation-token",
+    "cors",
+    "delete",
+    "encryption",
+    "endTime",
+    "group",
+    "httpsConfig",
+    "inventory",
+    "inventoryId",
+    "lifecycle",
+    "link",
+    "live",
+    "location",
+    "logging",
+    "metaQuery",
+    "objectInfo",
+    "objectMeta",
+    "partNumber",
+    "policy",
+    "position",
+    "publicAccessBlock",
+    "qos",
+    "qosInfo",
+    "qosRequester",
+    "redundancyTransition",
+    "referer",
+    "regionList",
+    "replication",
+    "replicationLocation",
+    "replicationProgress",
+    "requestPayment",
+    "requesterQosInfo",
+    "resourceGroup",
+    "resourcePool",
+    "resourcePoolBuckets",
+    "resourcePoolInfo",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "response-content-language",
+    "response-content-type",
+    "response-expires",
+    "restore",
+    "security-token",
+    "sequential",
+    "startTime",
+    "stat",
+    "status",
+    "style",
+    "styleName",
+    "symlink",
+    "tagging",
+    "transferAcceleration",
+    "uploadId",
+    "uploads",
+    "versionId",
+    "versioning",
+    "versions",
+    "vod",
+    "website",
+    "worm",
+    "wormExtend",
+    "wormId",
+    "x-oss-ac-forward-allow",
+    "x-oss-ac-source-ip",
+    "x-oss-ac-subnet-mask",
+    "x-oss-ac-vpc-id",
+    "x-oss-access-point-name",
+    "x-oss-async-process",
+    "x-oss-process",
+    "x-oss-redundancy-transition-taskid",
+    "x-oss-request-payer",
+    "x-oss-target-redundancy-type",
+    "x-oss-traffic-limit",
+    "x-oss-write-get-object-response",
 ];
 
 /// Whether V1 signs query parameter `key`.
 pub fn is_subresource(key: &str) -> bool {
-    SUBRESOURCES.contains(&key)
+    SUBRESOURCES.binary_search(&key).is_ok()
 }
 
 /// The V1 canonicalized resource: `/bucket/key?sub&res=v` or `/?sub` without a bucket.
@@ -80,7 +151,12 @@ impl StringToSign {
             d => d,
         };
         let mut out = Vec::with_capacity(256);
-        for part in [req.method.as_bytes(), get("content-md5"), get("content-type"), date] {
+        for part in [
+            req.method.as_bytes(),
+            get("content-md5"),
+            get("content-type"),
+            date,
+        ] {
             out.extend_from_slice(part);
             out.push(b'\n');
         }
@@ -134,4 +210,18 @@ impl fmt::Display for CanonicalResource {
 /// The `Authorization` header value.
 pub fn authorization(access_key_id: &str, signature: &str) -> String {
     format!("OSS {access_key_id}:{signature}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subresources_sorted_for_binary_search() {
+        assert!(SUBRESOURCES.windows(2).all(|w| w[0] < w[1]));
+        assert!(
+            is_subresource("acl") && is_subresource("x-oss-process") && is_subresource("uploadId")
+        );
+        assert!(!is_subresource("uploadid") && !is_subresource("max-keys") && !is_subresource(""));
+    }
 }

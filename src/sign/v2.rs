@@ -10,8 +10,8 @@ use std::fmt;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::encode::{base64, percent_encode, percent_encode_into};
-use super::request::{fmt_bytes, push_query_item, SignableRequest};
+use super::encode::{base64, percent_encode_into};
+use super::request::{fmt_bytes, push_canonical_query, SignableRequest};
 
 /// The V2 string to sign.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,19 +72,7 @@ fn canonical_resource_into(req: &SignableRequest<'_>, out: &mut Vec<u8>) {
         let path = format!("/{}/{}", req.bucket, req.key);
         percent_encode_into(path.as_bytes(), false, out);
     }
-    let mut encoded: Vec<(Vec<u8>, Vec<u8>)> = req
-        .params
-        .iter()
-        .map(|p| {
-            let v = p.value.unwrap_or_default();
-            (percent_encode(p.key.as_bytes(), false), percent_encode(v, false))
-        })
-        .collect();
-    encoded.sort_by(|a, b| a.0.cmp(&b.0));
-    for (i, (k, v)) in encoded.iter().enumerate() {
-        out.push(if i == 0 { b'?' } else { b'&' });
-        push_query_item(out, k, v);
-    }
+    push_canonical_query(&req.params, b"?", out);
 }
 
 /// The `Authorization` header; `additional` in the order the caller chose.

@@ -14,8 +14,8 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
-use super::encode::{hex_lower, percent_encode, percent_encode_into};
-use super::request::{fmt_bytes, push_query_item, SignableRequest};
+use super::encode::{hex_lower, percent_encode_into};
+use super::request::{fmt_bytes, push_canonical_query, SignableRequest};
 
 pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
@@ -45,9 +45,22 @@ impl Scope {
     }
 }
 
+impl Scope {
+    /// Appends the scope text (what `Display` shows) without the formatting machinery.
+    pub fn push_to(&self, out: &mut String) {
+        for part in [&self.date, &self.region, &self.product] {
+            out.push_str(part);
+            out.push('/');
+        }
+        out.push_str(TERMINATOR);
+    }
+}
+
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}/{}/{}", self.date, self.region, self.product, TERMINATOR)
+        let mut s = String::with_capacity(64);
+        self.push_to(&mut s);
+        f.write_str(&s)
     }
 }
 
@@ -55,7 +68,9 @@ impl fmt::Display for Scope {
 /// headers, stably sorted by their first character only (oss2's `sort(key=lambda x: x[0])`),
 /// so names sharing a first character keep the caller's order. An empty name has no first
 /// character: oss2 raises `IndexError`, and so does this (as `Err`).
-pub fn additional_in_header_order<S: AsRef<str>>(names: &[S]) -> Result<Vec<String>, EmptyHeaderName> {
+pub fn additional_in_header_order<S: AsRef<str>>(
+    names: &[S],
+) -> Result<Vec<String>, EmptyHeaderName> {
     let mut out: Vec<String> = Vec::with_capacity(names.len());
     for n in names {
         let n = n.as_ref();
@@ -103,21 +118,7 @@ impl CanonicalRequest {
         }
         out.push(b'\n');
 
-        let mut query: Vec<(Vec<u8>, Vec<u8>)> = req
-            .params
-            .iter()
-            .map(|p| {
-                let v = p.value.unwrap_or_default();
-                (percent_encode(p.key.as_bytes(), false), percent_encode(v, false))
-            })
-            .collect();
-        query.sort_by(|a, b| a.0.cmp(&b.0));
-        for (i, (k, v)) in query.iter().enumerate() {
-            if i > 0 {
-                out.push(b'&');
-            }
-            push_query_item(&mut out, k, v);
-        }
+        push_canonical_query(&req.params, b"", &mut out);
         out.push(b'\n');
 
         let signed = |n: &str| {
@@ -163,7 +164,15 @@ pub struct StringToSign(String);
 impl StringToSign {
     pub fn new(datetime: &str, scope: &Scope, canonical: &CanonicalRequest) -> Self {
         let hash = hex_lower(&Sha256::digest(canonical.as_bytes()));
-        StringToSign(format!("{ALGORITHM}\n{datetime}\n{scope}\n{hash}"))
+        let mut s = String::with_capacity(ALGORITHM.len() + datetime.len() + 128);
+        s.push_str(ALGORITHM);
+        s.push('\n');
+        s.push_str(datetime);
+        s.push('\n');
+        scope.push_to(&mut s);
+        s.push('\n');
+        s.push_str(&hash);
+        StringToSign(s)
     }
 
     pub fn as_str(&self) -> &str {
@@ -178,9 +187,21 @@ impl fmt::Display for StringToSign {
 }
 
 /// HMAC-SHA256 chain: `aliyun_v4` + secret -> date -> region -> product -> `aliyun_v4_request`.
-/// Zeroed on drop; `Debug` does not show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SigningKey([u8; 32]);
+/// Zeroed on drop; `Debug` does not show it. Keeps the keyed HMAC state too, so that signing
+/// with a cached key skips re-hashing the key pads.
+#[derive(Clone)]
+pub struct SigningKey {
+    key: [u8; 32],
+    mac: Hmac<Sha256>,
+}
+
+impl PartialEq for SigningKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for SigningKey {}
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
@@ -195,27 +216,35 @@ impl SigningKey {
         k_secret.extend_from_slice(secret);
         let mut k = hmac_sha256(&k_secret, scope.date.as_bytes());
         k_secret.zeroize();
-        for part in [scope.region.as_bytes(), scope.product.as_bytes(), TERMINATOR.as_bytes()] {
+        for part in [
+            scope.region.as_bytes(),
+            scope.product.as_bytes(),
+            TERMINATOR.as_bytes(),
+        ] {
             let next = hmac_sha256(&k, part);
             k.zeroize();
             k = next;
         }
-        SigningKey(k)
+        let mac = Hmac::<Sha256>::new_from_slice(&k).expect("HMAC takes any key length");
+        SigningKey { key: k, mac }
     }
 
     /// Lower-case hex HMAC-SHA256 of the string to sign.
     pub fn sign(&self, string_to_sign: &StringToSign) -> String {
-        hex_lower(&hmac_sha256(&self.0, string_to_sign.as_str().as_bytes()))
+        let mut mac = self.mac.clone();
+        mac.update(string_to_sign.as_str().as_bytes());
+        hex_lower(&mac.finalize().into_bytes())
     }
 
     pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
+        &self.key
     }
 }
 
 impl Drop for SigningKey {
     fn drop(&mut self) {
-        self.0.zeroize();
+        // The HMAC state holds only hashes of the key pads; the key itself is zeroed.
+        self.key.zeroize();
     }
 }
 
@@ -232,7 +261,14 @@ pub fn authorization(
     signature: &str,
     additional: Option<&[String]>,
 ) -> String {
-    let mut s = format!("{ALGORITHM} Credential={access_key_id}/{scope}, Signature={signature}");
+    let mut s = String::with_capacity(160);
+    s.push_str(ALGORITHM);
+    s.push_str(" Credential=");
+    s.push_str(access_key_id);
+    s.push('/');
+    scope.push_to(&mut s);
+    s.push_str(", Signature=");
+    s.push_str(signature);
     if let Some(extra) = additional.filter(|a| !a.is_empty()) {
         s.push_str(", AdditionalHeaders=");
         s.push_str(&extra.join(";"));
