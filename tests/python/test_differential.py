@@ -55,6 +55,7 @@ EXAMPLES = 300
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
+    database=None,  # no .hypothesis/examples directory in the repository
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 
@@ -700,3 +701,54 @@ def test_non_str_header_and_param_values(version, creds, spec, bucket, key, addl
     """bytes / None / int header values and param keys/values: same result or same exception."""
     a1, a2 = make_auth_pair("provider", version, creds)
     _op_pair(op, a1, a2, spec, bucket, key, expires, t, addl, version)
+
+
+# Deterministic versions of the non-str edge cases above, so they run on every invocation.
+EDGE_SPECS = [
+    ("content-type None", _spec(headers={"Content-Type": None})),
+    ("content-md5 int", _spec(headers={"Content-MD5": 1})),
+    ("content-type bytes", _spec(headers={"Content-Type": b"text/plain"})),
+    ("content-md5 bytes", _spec(headers={"Content-MD5": b"1B2M2Y8AsgTpgAmY7PhCfg=="})),
+    ("x-oss header bytes", _spec(headers={"x-oss-meta-a": b"\xc3\xa9"})),
+    ("x-oss header None", _spec(headers={"x-oss-meta-a": None})),
+    ("bytes param key", _spec(params={b"prefix": "x"})),
+    ("bytes subresource key", _spec(params={b"acl": "x"})),
+    ("int param key", _spec(params={0: "x"})),
+    ("bytes param value", _spec(params={"acl": b"x", "prefix": b"y"})),
+    ("int param value", _spec(params={"acl": 0, "prefix": 5})),
+    ("product None", _spec(product=None)),
+]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("op", ["request", "url"])
+@pytest.mark.parametrize("label,spec", EDGE_SPECS, ids=[e[0] for e in EDGE_SPECS])
+def test_edge_cases_deterministic(version, op, label, spec):
+    a1, a2 = make_auth_pair("provider", version, ("ak", "sk", "tok"))
+    if op == "request":
+        sign_request_pair(a1, a2, spec, "b", "k", 1700000000)
+    else:
+        sign_url_pair(a1, a2, spec, "b", "k", 60, 1700000000)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("params", [{"a": "1", b"b": "2"}, {b"playlistName": b"p"}, {0: "x", 1: "y"},
+                                    {"playlistName": None}, {"playlistName": 0}, None],
+                         ids=["mixed-str-bytes-keys", "bytes-only", "int-keys", "None-value",
+                              "int-value", "params-None"])
+@pytest.mark.parametrize("token", ["", "tok"])
+def test_rtmp_edge_cases_deterministic(version, params, token):
+    a1, a2 = make_auth_pair("provider", version, ("ak", "sk", token))
+    sign_rtmp_pair(a1, a2, "rtmp://b/live/c", "b", "c", 60, params, 1700000000)
+
+
+@pytest.mark.parametrize("op", ["request", "url"])
+def test_v4_product_none_state_after_error(op):
+    """oss2 V4 with product=None fails building the scope, after having written x-oss-date etc."""
+    a1, a2 = make_auth_pair("provider", "v4", ("ak", "sk", "tok"))
+    spec = _spec(product=None, params={"acl": ""})
+    if op == "request":
+        err = sign_request_pair(a1, a2, spec, "b", "k", 1700000000, check_state_on_error=True)
+    else:
+        err = sign_url_pair(a1, a2, spec, "b", "k", 60, 1700000000, check_state_on_error=True)
+    assert isinstance(err, TypeError)
