@@ -4,11 +4,12 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
 use super::clock::absolute_expiration;
 use super::credentials::{resolve, Resolved};
 use super::request::{for_each_item, url_with_query};
+use super::text::str_of;
 use crate::sign::v1;
 
 /// Holds the credentials provider: any object with `get_credentials()`.
@@ -47,19 +48,32 @@ pub fn sign_rtmp_url(
         params.set_item(intern!(py, "security-token"), token)?;
     }
     let expiration = absolute_expiration(expires)?;
-    let mut signed: Vec<(String, String)> = Vec::new();
+    // oss2 sorts the (name, value) pairs in Python: a mix of str and bytes names is its
+    // TypeError, and ints sort as numbers, so let Python's own sort decide.
+    let pairs = PyList::empty(py);
     if params.is_truthy()? {
         for_each_item(params, |k, v| {
-            let name = k.str()?.to_cow()?.into_owned();
-            if !RTMP_UNSIGNED.contains(&name.as_str()) || !k.is_instance_of::<PyString>() {
-                signed.push((name, v.str()?.to_cow()?.into_owned()));
+            let unsigned = match k.downcast::<PyString>() {
+                Ok(name) => RTMP_UNSIGNED.contains(&str_of(name)?),
+                Err(_) => false,
+            };
+            if !unsigned {
+                pairs.append(PyTuple::new(py, [k, v])?)?;
             }
             Ok(())
         })?;
     }
+    pairs.sort()?;
+    let mut signed: Vec<(String, String)> = Vec::with_capacity(pairs.len());
+    for pair in pairs.iter() {
+        // `'%s:%s' % (k, v)`: str() of each, so b'x' signs as "b'x'" just as in oss2.
+        let k = pair.get_item(0)?.str()?.to_cow()?.into_owned();
+        let v = pair.get_item(1)?.str()?.to_cow()?.into_owned();
+        signed.push((k, v));
+    }
     let bucket = bucket_name.str()?.to_cow()?.into_owned();
     let channel = channel_name.str()?.to_cow()?.into_owned();
-    let sts = v1::StringToSign::rtmp(&expiration, &signed, &bucket, &channel);
+    let sts = v1::StringToSign::rtmp_in_order(&expiration, &signed, &bucket, &channel);
     let signature = sts.sign(creds.secret());
 
     // oss2: `p = params if params else {}`; an empty dict is replaced, not filled.

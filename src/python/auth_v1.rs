@@ -9,7 +9,7 @@ use super::clock::{absolute_expiration, http_date_now};
 use super::credentials::{PyStaticProvider, Resolved};
 use super::explain::SigningDetails;
 use super::request::{
-    bucket_arg, key_arg, url_with_query, view, Headers, ParamRule, Params, Request,
+    bucket_arg, key_arg, url_with_query, view, HeaderRules, Headers, ParamRule, Params, Request,
 };
 use super::text::str_of;
 use crate::sign::v1;
@@ -28,8 +28,15 @@ fn signature(
     creds: &Resolved<'_>,
 ) -> PyResult<(v1::StringToSign, String)> {
     let method = req.get_str(intern!(req.py(), "method"))?;
-    let headers = headers.collect(&v1_header)?;
+    // In the order oss2 reads them, so that the same error comes first.
     let params = Params::collect(params, ParamRule::SubresourcesOnly)?;
+    let headers = headers.collect(
+        &v1_header,
+        HeaderRules {
+            encoded: &["content-md5", "content-type", "x-oss-date"],
+            encoded_first: false,
+        },
+    )?;
     let bucket = bucket_arg(bucket_name)?;
     let key = key_arg(key, bucket, true)?;
     let sts = v1::StringToSign::new(&view(

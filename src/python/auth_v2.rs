@@ -10,8 +10,8 @@ use super::clock::{absolute_expiration, http_date_now};
 use super::credentials::{PyStaticProvider, Resolved};
 use super::explain::SigningDetails;
 use super::request::{
-    bucket_arg, key_arg, present_additional_headers, url_with_query, view, Headers, ParamRule,
-    Params, Request,
+    bucket_arg, key_arg, present_additional_headers, url_with_query, view, HeaderRules, Headers,
+    ParamRule, Params, Request,
 };
 use super::text::str_of;
 use crate::sign::v2;
@@ -42,7 +42,13 @@ fn signature(
             || matches!(n, "content-md5" | "content-type" | "date")
             || additional.iter().any(|a| a == n)
     };
-    let headers = headers.collect(&keep)?;
+    let headers = headers.collect(
+        &keep,
+        HeaderRules {
+            encoded: &["content-md5", "content-type"],
+            encoded_first: true,
+        },
+    )?;
     let params = Params::collect(params, ParamRule::AllEncoded)?;
     let bucket = bucket_arg(bucket_name)?;
     let key = key_arg(key, bucket, false)?;

@@ -12,8 +12,8 @@ use super::credentials::{PyStaticProvider, Resolved};
 use super::errors::client_error;
 use super::explain::SigningDetails;
 use super::request::{
-    bucket_arg, key_arg, lower_names, present_additional_headers, url_with_query, view, Headers,
-    ParamRule, Params, Request,
+    bucket_arg, key_arg, lower_names, present_additional_headers, url_with_query, view,
+    HeaderRules, Headers, ParamRule, Params, Request,
 };
 use super::text::str_of;
 use crate::sign::v4::{self, CanonicalRequest, Scope, StringToSign};
@@ -70,8 +70,9 @@ fn signature(
             || v4::DEFAULT_SIGNED_HEADERS.contains(&n)
             || extra.iter().any(|a| a == n)
     };
-    let headers = headers.collect(&keep)?;
+    // In the order oss2 reads them, so that the same error comes first.
     let params = Params::collect(params, ParamRule::AllEncoded)?;
+    let headers = headers.collect(&keep, HeaderRules::BYTES)?;
     let bucket = bucket_arg(bucket_name)?;
     let key = key_arg(key, bucket, false)?;
     let request = view(
@@ -190,10 +191,12 @@ impl ProviderAuthV4 {
         };
         let additional = additional_order(&present)?;
         let datetime = iso8601_now();
-        let scope = scope_for(req, &datetime)?;
         params.set_item(intern!(py, "x-oss-date"), &datetime)?;
         params.set_item(intern!(py, "x-oss-expires"), relative_expiration(expires)?)?;
         params.set_item(intern!(py, "x-oss-signature-version"), v4::ALGORITHM)?;
+        // After those three writes: oss2 builds the scope for x-oss-credential, and a bad
+        // region or product fails there with the params already written.
+        let scope = scope_for(req, &datetime)?;
         params.set_item(
             intern!(py, "x-oss-credential"),
             format!("{}/{}", creds.id(), scope),

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
@@ -97,46 +97,93 @@ impl<'py> Headers<'py> {
         self.set(key, PyString::new(key.py(), value).into_any())
     }
 
-    /// The headers `keep` selects (by lower-cased name). A selected header whose value is
-    /// neither str nor bytes is a TypeError, as in oss2 (which concatenates it).
-    pub fn collect(&self, keep: &dyn Fn(&str) -> bool) -> PyResult<Collected<'py>> {
+    /// The headers `keep` selects (by lower-cased name), checked as oss2 checks them. oss2
+    /// concatenates signed values as bytes, so a value neither str nor bytes is a TypeError; but
+    /// V1 and V2 read the names in `rules.encoded` with `.encode('utf-8')`, so there anything
+    /// but str is an AttributeError. `rules.encoded_first` says which of the two oss2 meets first.
+    pub fn collect(
+        &self,
+        keep: &dyn Fn(&str) -> bool,
+        rules: HeaderRules,
+    ) -> PyResult<Collected<'py>> {
         let mut items = Vec::new();
-        let mut push = |name: Name<'py>, value: Bound<'py, PyAny>| -> PyResult<()> {
-            if bytes_of(&value)?.is_none() {
-                let shown = match &name {
-                    Name::Py(o) => str_of(o)?.to_owned(),
-                    Name::Lowered(s) => s.clone(),
-                };
-                return Err(PyTypeError::new_err(format!(
-                    "header {shown:?} is signed but its value is {}, not str or bytes",
-                    type_name(&value)
+        let mut type_err: Option<PyErr> = None;
+        let mut attr_err: Option<(usize, PyErr)> = None;
+        let mut check = |name: &str, value: &Bound<'py, PyAny>| -> PyResult<()> {
+            if let Some(rank) = rules.encoded.iter().position(|n| *n == name) {
+                if !value.is_instance_of::<PyString>()
+                    && attr_err.as_ref().is_none_or(|(r, _)| rank < *r)
+                {
+                    let msg = format!("'{}' object has no attribute 'encode'", type_name(value));
+                    attr_err = Some((rank, PyAttributeError::new_err(msg)));
+                }
+                if !rules.concatenated(name) {
+                    return Ok(());
+                }
+            }
+            if type_err.is_none() && bytes_of(value)?.is_none() {
+                type_err = Some(PyTypeError::new_err(format!(
+                    "can't concat {} to bytes: header {name:?} is signed and must be str or bytes",
+                    type_name(value)
                 )));
             }
-            items.push((name, value));
             Ok(())
         };
         if let Some(store) = &self.store {
             for (lower, pair) in store.iter() {
                 let lower = lower.downcast_into::<PyString>()?;
-                if keep(str_of(&lower)?) {
+                let text = str_of(&lower)?;
+                if keep(text) {
                     let value = pair.downcast::<PyTuple>()?.get_item(1)?;
-                    push(Name::Py(lower), value)?;
+                    check(text, &value)?;
+                    items.push((Name::Py(lower), value));
                 }
             }
-            return Ok(Collected { items });
-        }
-        let py = self.obj.py();
-        for item in self.obj.call_method0(intern!(py, "items"))?.try_iter()? {
-            let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item?.extract()?;
-            let k = k.downcast::<PyString>().map_err(|_| {
-                PyTypeError::new_err(format!("header names must be str, not {}", type_name(&k)))
-            })?;
-            let lower = py_lower(k)?;
-            if keep(&lower) {
-                push(Name::Lowered(lower), v)?;
+        } else {
+            let py = self.obj.py();
+            for item in self.obj.call_method0(intern!(py, "items"))?.try_iter()? {
+                let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item?.extract()?;
+                let k = k.downcast::<PyString>().map_err(|_| {
+                    PyTypeError::new_err(format!("header names must be str, not {}", type_name(&k)))
+                })?;
+                let lower = py_lower(k)?;
+                if keep(&lower) {
+                    check(&lower, &v)?;
+                    items.push((Name::Lowered(lower), v));
+                }
             }
         }
-        Ok(Collected { items })
+        let attr_err = attr_err.map(|(_, e)| e);
+        let first = if rules.encoded_first {
+            attr_err.or(type_err)
+        } else {
+            type_err.or(attr_err)
+        };
+        match first {
+            Some(e) => Err(e),
+            None => Ok(Collected { items }),
+        }
+    }
+}
+
+/// Which signed headers oss2 reads with `.encode('utf-8')` rather than as bytes.
+#[derive(Clone, Copy)]
+pub struct HeaderRules {
+    /// In the order oss2 reads them.
+    pub encoded: &'static [&'static str],
+    pub encoded_first: bool,
+}
+
+impl HeaderRules {
+    /// V4 takes every signed value as str or bytes.
+    pub const BYTES: HeaderRules = HeaderRules {
+        encoded: &[],
+        encoded_first: false,
+    };
+
+    /// Whether oss2 also concatenates this `.encode`d header (V1's x-oss-date).
+    fn concatenated(&self, name: &str) -> bool {
+        name.starts_with("x-oss-")
     }
 }
 
@@ -189,45 +236,45 @@ pub enum ParamRule {
 
 /// The parameters a version signs, still owned by Python.
 pub struct Params<'py> {
-    items: Vec<(Bound<'py, PyString>, Option<Bound<'py, PyAny>>)>,
+    items: Vec<(Bound<'py, PyAny>, Option<Bound<'py, PyAny>>)>,
 }
 
 impl<'py> Params<'py> {
     pub fn collect(params: &Bound<'py, PyAny>, rule: ParamRule) -> PyResult<Self> {
         let mut items = Vec::new();
         for_each_item(params, |k, v| {
-            let key = k.downcast_into::<PyString>().map_err(|e| {
-                PyTypeError::new_err(format!(
-                    "query parameter names must be str, not {}",
-                    type_name(&e.into_inner())
-                ))
-            })?;
             match rule {
                 ParamRule::SubresourcesOnly => {
-                    if !crate::sign::v1::is_subresource(str_of(&key)?) {
+                    // `key in _subresource_key_set`: a bytes or int name is simply not one.
+                    let Ok(name) = k.downcast::<PyString>() else {
+                        return Ok(());
+                    };
+                    if !crate::sign::v1::is_subresource(str_of(name)?.as_bytes()) {
                         return Ok(());
                     }
                     if !v.is_truthy()? {
-                        items.push((key, None));
+                        items.push((k, None));
                     } else if v.is_instance_of::<PyString>() {
-                        items.push((key, Some(v)));
+                        items.push((k, Some(v)));
                     } else {
                         return Err(PyTypeError::new_err(format!(
                             "can only concatenate str (not \"{}\") to str: query parameter {:?}",
                             type_name(&v),
-                            str_of(&key)?
+                            str_of(name)?
                         )));
                     }
                 }
                 ParamRule::AllEncoded => {
-                    if bytes_of(&v)?.is_none() {
-                        return Err(PyTypeError::new_err(format!(
-                            "'{}' object is not iterable: query parameter {:?} must be str or bytes to be signed",
-                            type_name(&v),
-                            str_of(&key)?
-                        )));
+                    // oss2 iterates `to_bytes(x)`: str and bytes only.
+                    for (what, x) in [("name", &k), ("value", &v)] {
+                        if bytes_of(x)?.is_none() {
+                            return Err(PyTypeError::new_err(format!(
+                                "'{}' object is not iterable: a query parameter {what} must be str or bytes to be signed",
+                                type_name(x)
+                            )));
+                        }
                     }
-                    items.push((key, Some(v)));
+                    items.push((k, Some(v)));
                 }
             }
             Ok(())
@@ -242,10 +289,9 @@ impl<'py> Params<'py> {
                 Some(v) => bytes_of(v)?,
                 None => None,
             };
-            out.push(Param {
-                key: str_of(k)?,
-                value,
-            });
+            // Checked in `collect`.
+            let key = bytes_of(k)?.unwrap_or_default();
+            out.push(Param { key, value });
         }
         Ok(out)
     }

@@ -17,7 +17,8 @@ pub struct Header<'a> {
 /// One query parameter; `None` is a valueless parameter such as `?acl`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Param<'a> {
-    pub key: &'a str,
+    /// UTF-8 for a str name; oss2 also signs bytes names as they are.
+    pub key: &'a [u8],
     pub value: Option<&'a [u8]>,
 }
 
@@ -54,7 +55,7 @@ impl<'a> SignableRequest<'a> {
 
     pub fn param(mut self, key: &'a str, value: Option<&'a str>) -> Self {
         self.params.push(Param {
-            key,
+            key: key.as_bytes(),
             value: value.map(str::as_bytes),
         });
         self
@@ -92,18 +93,29 @@ pub(crate) fn push_canonical_query(params: &[Param<'_>], lead: &[u8], out: &mut 
     let mut spans = Vec::with_capacity(params.len());
     for p in params {
         let start = scratch.len();
-        percent_encode_into(p.key.as_bytes(), false, &mut scratch);
+        percent_encode_into(p.key, false, &mut scratch);
         let mid = scratch.len();
         percent_encode_into(p.value.unwrap_or_default(), false, &mut scratch);
         spans.push((start, mid, scratch.len()));
     }
+    // Stable: among names that encode alike (a str and the bytes of its UTF-8), oss2's dict
+    // of encoded names keeps the value written last.
     spans.sort_by(|a, b| scratch[a.0..a.1].cmp(&scratch[b.0..b.1]));
     out.extend_from_slice(lead);
-    for (i, &(start, mid, end)) in spans.iter().enumerate() {
-        if i > 0 {
+    let name = |s: &(usize, usize, usize)| &scratch[s.0..s.1];
+    let mut first = true;
+    for (i, span) in spans.iter().enumerate() {
+        if spans
+            .get(i + 1)
+            .is_some_and(|next| name(next) == name(span))
+        {
+            continue;
+        }
+        if !first {
             out.push(b'&');
         }
-        push_query_item(out, &scratch[start..mid], &scratch[mid..end]);
+        first = false;
+        push_query_item(out, name(span), &scratch[span.1..span.2]);
     }
 }
 

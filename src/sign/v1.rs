@@ -102,9 +102,11 @@ pub const SUBRESOURCES: &[&str] = &[
     "x-oss-write-get-object-response",
 ];
 
-/// Whether V1 signs query parameter `key`.
-pub fn is_subresource(key: &str) -> bool {
-    SUBRESOURCES.binary_search(&key).is_ok()
+/// Whether V1 signs query parameter `key` (UTF-8).
+pub fn is_subresource(key: &[u8]) -> bool {
+    SUBRESOURCES
+        .binary_search_by(|s| s.as_bytes().cmp(key))
+        .is_ok()
 }
 
 /// The V1 canonicalized resource: `/bucket/key?sub&res=v` or `/?sub` without a bucket.
@@ -120,7 +122,7 @@ impl CanonicalResource {
             out.push(b'/');
             out.extend_from_slice(req.key.as_bytes());
         }
-        let mut subs: Vec<(&str, &[u8])> = req
+        let mut subs: Vec<(&[u8], &[u8])> = req
             .params
             .iter()
             .filter(|p| is_subresource(p.key))
@@ -129,7 +131,7 @@ impl CanonicalResource {
         subs.sort_by(|a, b| a.0.cmp(b.0));
         for (i, (k, v)) in subs.iter().enumerate() {
             out.push(if i == 0 { b'?' } else { b'&' });
-            push_query_item(&mut out, k.as_bytes(), v);
+            push_query_item(&mut out, k, v);
         }
         CanonicalResource(out)
     }
@@ -173,10 +175,21 @@ impl StringToSign {
     /// The RTMP push-URL string to sign: `expires\n` + sorted `k:v\n` lines + `/bucket/channel`.
     /// `params` excludes OSSAccessKeyId, Signature, Expires and SecurityToken, as oss2 does.
     pub fn rtmp(expires: &str, params: &[(String, String)], bucket: &str, channel: &str) -> Self {
-        let mut sorted: Vec<&(String, String)> = params.iter().collect();
+        let mut sorted: Vec<(String, String)> = params.to_vec();
         sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        Self::rtmp_in_order(expires, &sorted, bucket, channel)
+    }
+
+    /// As [`Self::rtmp`], with `params` already in signing order (the Python binding sorts
+    /// the original keys, which need not be str).
+    pub fn rtmp_in_order(
+        expires: &str,
+        params: &[(String, String)],
+        bucket: &str,
+        channel: &str,
+    ) -> Self {
         let mut out = format!("{expires}\n");
-        for (k, v) in sorted {
+        for (k, v) in params {
             out.push_str(&format!("{k}:{v}\n"));
         }
         out.push_str(&format!("/{bucket}/{channel}"));
@@ -220,8 +233,12 @@ mod tests {
     fn subresources_sorted_for_binary_search() {
         assert!(SUBRESOURCES.windows(2).all(|w| w[0] < w[1]));
         assert!(
-            is_subresource("acl") && is_subresource("x-oss-process") && is_subresource("uploadId")
+            is_subresource(b"acl")
+                && is_subresource(b"x-oss-process")
+                && is_subresource(b"uploadId")
         );
-        assert!(!is_subresource("uploadid") && !is_subresource("max-keys") && !is_subresource(""));
+        assert!(
+            !is_subresource(b"uploadid") && !is_subresource(b"max-keys") && !is_subresource(b"")
+        );
     }
 }
