@@ -132,3 +132,47 @@ pub(crate) fn push_query_item(out: &mut Vec<u8>, key: &[u8], value: &[u8]) {
 pub(crate) fn fmt_bytes(bytes: &[u8], f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
     f.write_str(&String::from_utf8_lossy(bytes))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(params: &[Param<'_>]) -> String {
+        let mut out = Vec::new();
+        push_canonical_query(params, b"?", &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn canonical_query_sorts_encoded_names_and_drops_empty_values() {
+        let p = |key: &'static str, value: Option<&'static str>| Param {
+            key: key.as_bytes(),
+            value: value.map(str::as_bytes),
+        };
+        assert_eq!(
+            query(&[p("b", Some("")), p("+a", Some("x y")), p("a", None)]),
+            "?%2Ba=x%20y&a&b"
+        );
+        assert_eq!(query(&[]), "");
+    }
+
+    #[test]
+    fn names_encoding_alike_keep_the_last_value() {
+        // A str name and the bytes of its UTF-8 are two dict keys in Python but one encoded name.
+        let params = [
+            Param {
+                key: b"k",
+                value: Some(b"first"),
+            },
+            Param {
+                key: b"a",
+                value: None,
+            },
+            Param {
+                key: b"k",
+                value: Some(b"last"),
+            },
+        ];
+        assert_eq!(query(&params), "?a&k=last");
+    }
+}

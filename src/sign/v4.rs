@@ -229,6 +229,12 @@ impl SigningKey {
         SigningKey { key: k, mac }
     }
 
+    /// A key derived elsewhere (a documented worked example, or another implementation).
+    pub fn from_bytes(key: [u8; 32]) -> Self {
+        let mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length");
+        SigningKey { key, mac }
+    }
+
     /// Lower-case hex HMAC-SHA256 of the string to sign.
     pub fn sign(&self, string_to_sign: &StringToSign) -> String {
         let mut mac = self.mac.clone();

@@ -714,6 +714,7 @@ EDGE_SPECS = [
     ("bytes param key", _spec(params={b"prefix": "x"})),
     ("bytes subresource key", _spec(params={b"acl": "x"})),
     ("int param key", _spec(params={0: "x"})),
+    ("str and bytes names alike", _spec(params={"prefix": "1", b"prefix": "2", b"acl": "", "acl": "x"})),
     ("bytes param value", _spec(params={"acl": b"x", "prefix": b"y"})),
     ("int param value", _spec(params={"acl": 0, "prefix": 5})),
     ("product None", _spec(product=None)),
