@@ -1,0 +1,206 @@
+"""The ``ossauth`` command line (``python -m ossauth``).
+
+``ossauth presign oss://BUCKET/KEY --region REGION`` prints a presigned URL, identical to what
+``oss2.Bucket(auth, endpoint, bucket, region=...).sign_url(method, key, expires)`` returns.
+"""
+
+import argparse
+import datetime as _dt
+import sys
+
+from . import __version__, _core
+from ._endpoint import (
+    EndpointError,
+    check_region,
+    is_valid_bucket_name,
+    normalize_endpoint,
+    object_url,
+    region_from_endpoint,
+)
+
+# OSS refuses V4 presigned URLs that last longer than this.
+_V4_MAX_EXPIRES = 7 * 24 * 3600
+
+_AUTHS = {
+    "v1": _core.ProviderAuth,
+    "v2": _core.ProviderAuthV2,
+    "v4": _core.ProviderAuthV4,
+}
+
+
+class UsageError(Exception):
+    """Bad arguments: reported as ``ossauth: error: ...`` with exit status 2."""
+
+
+class _Request:
+    """The attributes oss2's ``http.Request`` carries, without requiring oss2."""
+
+    def __init__(self, method, url, headers, params, region):
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.params = params
+        self.region = region
+        self.product = "oss"
+        self.cloudbox_id = None
+
+
+def parse_oss_uri(uri):
+    """``oss://bucket/key`` -> (bucket, key). The key is everything after the first '/'."""
+    if not uri.startswith("oss://"):
+        raise UsageError("expected oss://BUCKET/KEY, got %r" % uri)
+    bucket, sep, key = uri[len("oss://"):].partition("/")
+    if not bucket:
+        raise UsageError("%r names no bucket (expected oss://BUCKET/KEY)" % uri)
+    if not is_valid_bucket_name(bucket):
+        raise UsageError(
+            "%r is not a valid bucket name (3-63 lower-case letters, digits and hyphens, "
+            "starting with a letter or digit, not ending with a hyphen)" % bucket
+        )
+    if not sep or not key.strip():
+        raise UsageError("%r names no object key (expected oss://BUCKET/KEY)" % uri)
+    return bucket, key
+
+
+def _parse_instant(text):
+    """Epoch seconds, or ISO 8601 with a UTC offset."""
+    try:
+        return float(text) if "." in text else int(text)
+    except ValueError:
+        pass
+    try:
+        when = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError("--at takes epoch seconds or ISO 8601 with an offset, not %r" % text) from None
+    if when.tzinfo is None:
+        raise UsageError("--at %r has no UTC offset (add 'Z' or '+08:00')" % text)
+    return when
+
+
+def _pairs(items, sep, what):
+    out = {}
+    for item in items or ():
+        name, found, value = item.partition(sep)
+        if not found or not name.strip():
+            raise UsageError("%s takes NAME%sVALUE, got %r" % (what, sep, item))
+        out[name.strip()] = value.strip() if what == "--header" else value
+    return out
+
+
+def _resolve_endpoint(args):
+    """(normalized endpoint, region or None) from --endpoint and --region."""
+    region = check_region(args.region) if args.region else None
+    if args.endpoint:
+        endpoint = normalize_endpoint(args.endpoint)
+        inferred = region_from_endpoint(endpoint)
+        if region and inferred and region != inferred:
+            raise EndpointError(
+                "--region %r does not match endpoint %s, which is in %r"
+                % (region, endpoint, inferred)
+            )
+        return endpoint, region or inferred
+    if not region:
+        raise UsageError("give --region (e.g. cn-hangzhou) or --endpoint")
+    return "https://oss-%s.aliyuncs.com" % region, region
+
+
+def presign(args, provider=None):
+    """The presigned URL for ``args`` (parsed ``presign`` arguments)."""
+    bucket, key = parse_oss_uri(args.uri)
+    endpoint, region = _resolve_endpoint(args)
+    if args.expires <= 0:
+        raise UsageError("--expires must be a positive number of seconds, not %d" % args.expires)
+    if args.version == "v4":
+        if region is None:
+            raise UsageError(
+                "V4 signs the region, and it cannot be inferred from %s: give --region" % endpoint
+            )
+        if args.expires > _V4_MAX_EXPIRES:
+            raise UsageError(
+                "V4 presigned URLs last at most %d seconds (7 days); --expires is %d"
+                % (_V4_MAX_EXPIRES, args.expires)
+            )
+    elif key.startswith("?"):
+        # oss2's Bucket refuses these under V1 (is_verify_object_strict).
+        raise UsageError("an object key cannot start with '?' when signing with %s" % args.version)
+    method = args.method.upper()
+    headers = _pairs(args.header, ":", "--header")
+    headers = {name.lower(): value for name, value in headers.items()}
+    params = _pairs(args.param, "=", "--param")
+    url = object_url(
+        endpoint, bucket, key, cname=args.cname, path_style=args.path_style, slash_safe=args.slash_safe
+    )
+    if provider is None:
+        provider = _core.EnvironmentVariableCredentialsProvider()
+    auth = _AUTHS[args.version](provider)
+    req = _Request(method, url, headers, params, region)
+    if args.explain:
+        details = auth.sign_url_explained(req, bucket, key, args.expires)
+        print(details, file=sys.stderr)
+        return details.url
+    return auth._sign_url(req, bucket, key, args.expires)
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="ossauth",
+        description="Sign Alibaba Cloud OSS requests (oss2-compatible, Rust core).",
+    )
+    parser.add_argument("--version", action="version", version="ossauth " + __version__)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = commands.add_parser(
+        "presign",
+        help="print a presigned URL for an object",
+        description=(
+            "Print a presigned URL for oss://BUCKET/KEY. Credentials come from "
+            "OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET / OSS_SESSION_TOKEN, or "
+            "ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET / "
+            "ALIBABA_CLOUD_SECURITY_TOKEN."
+        ),
+    )
+    p.set_defaults(subparser=p)
+    p.add_argument("uri", metavar="oss://BUCKET/KEY")
+    p.add_argument("--region", help="region id, e.g. cn-hangzhou (inferred from a standard --endpoint)")
+    p.add_argument(
+        "--endpoint",
+        help="endpoint URL (default https://oss-REGION.aliyuncs.com; without a scheme, http:// as in oss2)",
+    )
+    p.add_argument("--expires", type=int, default=3600, help="seconds the URL stays valid (default 3600)")
+    p.add_argument("--method", default="GET", help="HTTP method the URL allows (default GET)")
+    p.add_argument(
+        "--version", dest="version", choices=sorted(_AUTHS), default="v4",
+        help="signature version (default v4)",
+    )
+    p.add_argument("--header", action="append", metavar="NAME:VALUE",
+                   help="a header the request will send and the signature covers, e.g. Content-Type:text/plain")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE",
+                   help="a query parameter to sign, e.g. response-content-disposition=attachment")
+    p.add_argument("--cname", action="store_true", help="the endpoint is a custom domain bound to the bucket")
+    p.add_argument("--path-style", action="store_true", help="https://endpoint/BUCKET/KEY instead of BUCKET.endpoint")
+    p.add_argument("--slash-safe", action="store_true", help="keep '/' in the key unescaped")
+    p.add_argument("--explain", action="store_true",
+                   help="also print the canonical request and string to sign (to stderr)")
+    p.add_argument("--at", metavar="INSTANT",
+                   help="sign as if the clock read INSTANT (epoch seconds or ISO 8601), for reproducible output")
+    return parser
+
+
+def main(argv=None):
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.at is not None:
+            from .testing import frozen_time
+
+            with frozen_time(_parse_instant(args.at)):
+                url = presign(args)
+        else:
+            url = presign(args)
+    except (UsageError, EndpointError) as e:
+        args.subparser.error(str(e))
+    except _core.CredentialsError as e:
+        print("ossauth: credentials: %s" % e, file=sys.stderr)
+        return 1
+    print(url)
+    return 0
