@@ -1,0 +1,171 @@
+"""Type stubs for the Rust extension ``ossauth._core``."""
+
+import datetime
+from typing import Any, Iterable, Mapping, MutableMapping, Optional, Protocol, Union
+
+_Expiration = Union[datetime.datetime, int, float, str, None]
+
+class _Request(Protocol):
+    """What the auth objects read from a request: oss2's ``http.Request`` or a look-alike."""
+
+    method: str
+    url: str
+    headers: MutableMapping[str, Any]
+    params: MutableMapping[Any, Any]
+    region: Optional[str]
+    product: Optional[str]
+    cloudbox_id: Optional[str]
+
+class _CredentialsProvider(Protocol):
+    def get_credentials(self) -> Any: ...
+
+class CredentialsError(Exception):
+    """Credentials are missing, malformed or could not be fetched. Never includes a secret."""
+
+class SigningError(Exception):
+    """A request cannot be signed (raised where oss2 raises ClientError and oss2 is absent)."""
+
+class Credentials:
+    """AccessKey id, secret and optional STS token. repr() masks the id and hides the rest."""
+
+    def __init__(
+        self,
+        access_key_id: str,
+        access_key_secret: str,
+        security_token: Optional[str] = None,
+        expiration: _Expiration = None,
+    ) -> None: ...
+    # oss2's getters
+    def get_access_key_id(self) -> str: ...
+    def get_access_key_secret(self) -> str: ...
+    def get_security_token(self) -> Optional[str]: ...
+    # alibabacloud-oss-v2's attributes
+    @property
+    def access_key_id(self) -> str: ...
+    @property
+    def access_key_secret(self) -> str: ...
+    @property
+    def security_token(self) -> Optional[str]: ...
+    @property
+    def expiration(self) -> Optional[datetime.datetime]: ...
+    def has_keys(self) -> bool: ...
+    def is_expired(self) -> bool: ...
+
+class StaticCredentialsProvider:
+    """oss2's ``StaticCredentialsProvider``: always the same credentials."""
+
+    def __init__(
+        self, access_key_id: str = "", access_key_secret: str = "", security_token: str = ""
+    ) -> None: ...
+    def get_credentials(self) -> Credentials: ...
+
+class EnvironmentVariableCredentialsProvider:
+    """OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET / OSS_SESSION_TOKEN, else
+    ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET / ALIBABA_CLOUD_SECURITY_TOKEN,
+    read once at construction. Raises CredentialsError naming a missing variable."""
+
+    def __init__(self) -> None: ...
+    def get_credentials(self) -> Credentials: ...
+
+class SigningDetails:
+    """The stages of one signature, to compare with OSS's SignatureDoesNotMatch response."""
+
+    version: str
+    canonical_request: Optional[str]
+    string_to_sign: str
+    signature: str
+    authorization: Optional[str]
+    url: Optional[str]
+
+class AuthBase:
+    credentials_provider: _CredentialsProvider
+    def __init__(self, credentials_provider: _CredentialsProvider) -> None: ...
+
+class ProviderAuth(AuthBase):
+    """Signature version 1 (oss2's ``ProviderAuth``)."""
+
+    def _sign_request(self, req: _Request, bucket_name: Optional[str], key: str) -> None: ...
+    def _sign_url(self, req: _Request, bucket_name: Optional[str], key: str, expires: int) -> str: ...
+    def _sign_rtmp_url(
+        self, url: str, bucket_name: str, channel_name: str, expires: int, params: MutableMapping[Any, Any]
+    ) -> str: ...
+    def sign_request_explained(self, req: _Request, bucket_name: Optional[str], key: str) -> SigningDetails: ...
+    def sign_url_explained(
+        self, req: _Request, bucket_name: Optional[str], key: str, expires: int
+    ) -> SigningDetails: ...
+    def auth_version(self) -> str: ...
+
+class Auth(ProviderAuth):
+    def __init__(self, access_key_id: str, access_key_secret: str) -> None: ...
+
+class ProviderAuthV2(AuthBase):
+    """Signature version 2 (oss2's ``ProviderAuthV2``)."""
+
+    def _sign_request(
+        self, req: _Request, bucket_name: Optional[str], key: str, in_additional_headers: Optional[Iterable[str]] = None
+    ) -> None: ...
+    def _sign_url(
+        self,
+        req: _Request,
+        bucket_name: Optional[str],
+        key: str,
+        expires: int,
+        in_additional_headers: Optional[Iterable[str]] = None,
+    ) -> str: ...
+    def _sign_rtmp_url(
+        self, url: str, bucket_name: str, channel_name: str, expires: int, params: MutableMapping[Any, Any]
+    ) -> str: ...
+    def sign_request_explained(
+        self, req: _Request, bucket_name: Optional[str], key: str, in_additional_headers: Optional[Iterable[str]] = None
+    ) -> SigningDetails: ...
+    def sign_url_explained(
+        self,
+        req: _Request,
+        bucket_name: Optional[str],
+        key: str,
+        expires: int,
+        in_additional_headers: Optional[Iterable[str]] = None,
+    ) -> SigningDetails: ...
+    def auth_version(self) -> str: ...
+
+class AuthV2(ProviderAuthV2):
+    def __init__(self, access_key_id: str, access_key_secret: str) -> None: ...
+
+class ProviderAuthV4(AuthBase):
+    """Signature version 4 (oss2's ``ProviderAuthV4``); signing keys cached per day and scope."""
+
+    def _sign_request(
+        self, req: _Request, bucket_name: Optional[str], key: str, in_additional_headers: Optional[Iterable[str]] = None
+    ) -> None: ...
+    def _sign_url(
+        self,
+        req: _Request,
+        bucket_name: Optional[str],
+        key: str,
+        expires: int,
+        in_additional_headers: Optional[Iterable[str]] = None,
+    ) -> str: ...
+    def _sign_rtmp_url(
+        self, url: str, bucket_name: str, channel_name: str, expires: int, params: MutableMapping[Any, Any]
+    ) -> str: ...
+    def sign_request_explained(
+        self, req: _Request, bucket_name: Optional[str], key: str, in_additional_headers: Optional[Iterable[str]] = None
+    ) -> SigningDetails: ...
+    def sign_url_explained(
+        self,
+        req: _Request,
+        bucket_name: Optional[str],
+        key: str,
+        expires: int,
+        in_additional_headers: Optional[Iterable[str]] = None,
+    ) -> SigningDetails: ...
+    def auth_version(self) -> str: ...
+    def _cached_signing_keys(self) -> int: ...
+
+class AuthV4(ProviderAuthV4):
+    def __init__(self, access_key_id: str, access_key_secret: str) -> None: ...
+
+def _freeze_clock(micros: int) -> Optional[int]: ...
+def _restore_clock(previous: Optional[int]) -> None: ...
+def _now_micros() -> int: ...
+def _url_with_query(url: str, params: Mapping[Any, Any]) -> str: ...
