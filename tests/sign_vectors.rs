@@ -131,6 +131,8 @@ fn sdk_v4_with_additional_headers() {
         "{canonical}"
     );
     let signature = sign_v4(&req, &datetime, &scope, Some(&extra));
+    let streamed = StringToSign::for_request(&req, Some(&extra), &datetime, &scope);
+    assert_eq!(SigningKey::derive(b"sk", &scope).sign(&streamed), signature);
     assert_eq!(
         signature,
         "4a4183c187c07c8947db7620deb0a6b38d9fbdd34187b6dbaccb316fa251212f"

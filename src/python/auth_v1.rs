@@ -63,7 +63,7 @@ fn sign_request(
     if let Some(token) = creds.token() {
         headers.set(intern!(py, "x-oss-security-token"), token)?;
     }
-    headers.set_str(intern!(py, "date"), &http_date_now())?;
+    headers.set(intern!(py, "date"), http_date_now(py).into_any())?;
     let params = req.get(intern!(py, "params"))?;
     let (sts, sig) = signature(req, &headers, &params, bucket_name, key, &creds)?;
     let authorization = v1::authorization(creds.id(), &sig);

@@ -84,7 +84,7 @@ fn sign_request(
         _ => default_additional(py)?.clone(),
     };
     let additional = present_additional_headers(&wanted, headers.object())?;
-    headers.set_str(intern!(py, "date"), &http_date_now())?;
+    headers.set(intern!(py, "date"), http_date_now(py).into_any())?;
     let params = req.get(intern!(py, "params"))?;
     let (sts, sig) = signature(
         req,

@@ -45,7 +45,8 @@ fn additional_order(names: &[String]) -> PyResult<Vec<String>> {
 }
 
 struct Signed {
-    canonical: CanonicalRequest,
+    /// Kept only when explaining; otherwise the canonical request is hashed as it is built.
+    canonical: Option<CanonicalRequest>,
     sts: StringToSign,
     signature: String,
 }
@@ -62,6 +63,7 @@ fn signature(
     creds: &Resolved<'_>,
     datetime: &str,
     scope: &Scope,
+    explain: bool,
 ) -> PyResult<Signed> {
     let method = req.get_str(intern!(req.py(), "method"))?;
     let extra = additional.unwrap_or_default();
@@ -82,8 +84,14 @@ fn signature(
         headers.view()?,
         params.view()?,
     );
-    let canonical = CanonicalRequest::new(&request, additional);
-    let sts = StringToSign::new(datetime, scope, &canonical);
+    let (canonical, sts) = if explain {
+        let canonical = CanonicalRequest::new(&request, additional);
+        let sts = StringToSign::new(datetime, scope, &canonical);
+        (Some(canonical), sts)
+    } else {
+        let sts = StringToSign::for_request(&request, additional, datetime, scope);
+        (None, sts)
+    };
     let signature = cache.with_key(creds.secret(), scope, |key| key.sign(&sts));
     Ok(Signed {
         canonical,
@@ -100,7 +108,7 @@ fn details(
 ) -> SigningDetails {
     SigningDetails {
         version: "v4",
-        canonical_request: explain.then(|| s.canonical.to_string()),
+        canonical_request: s.canonical.map(|c| c.to_string()),
         string_to_sign: if explain {
             s.sts.to_string()
         } else {
@@ -140,9 +148,12 @@ impl ProviderAuthV4 {
         if let Some(token) = creds.token() {
             headers.set(intern!(py, "x-oss-security-token"), token)?;
         }
-        let datetime = iso8601_now();
-        headers.set_str(intern!(py, "x-oss-date"), &datetime)?;
-        headers.set_str(intern!(py, "x-oss-content-sha256"), v4::UNSIGNED_PAYLOAD)?;
+        let (datetime, datetime_py) = iso8601_now(py);
+        headers.set(intern!(py, "x-oss-date"), datetime_py.into_any())?;
+        headers.set(
+            intern!(py, "x-oss-content-sha256"),
+            intern!(py, "UNSIGNED-PAYLOAD").clone().into_any(),
+        )?;
         let additional = match in_additional_headers {
             Some(w) if !w.is_none() => Some(additional_order(&lower_names(w)?)?),
             _ => None,
@@ -160,6 +171,7 @@ impl ProviderAuthV4 {
             &creds,
             &datetime,
             &scope,
+            explain,
         )?;
         let authorization =
             v4::authorization(creds.id(), &scope, &signed.signature, additional.as_deref());
@@ -190,10 +202,13 @@ impl ProviderAuthV4 {
             _ => Vec::new(),
         };
         let additional = additional_order(&present)?;
-        let datetime = iso8601_now();
-        params.set_item(intern!(py, "x-oss-date"), &datetime)?;
+        let (datetime, datetime_py) = iso8601_now(py);
+        params.set_item(intern!(py, "x-oss-date"), datetime_py)?;
         params.set_item(intern!(py, "x-oss-expires"), relative_expiration(expires)?)?;
-        params.set_item(intern!(py, "x-oss-signature-version"), v4::ALGORITHM)?;
+        params.set_item(
+            intern!(py, "x-oss-signature-version"),
+            intern!(py, "OSS4-HMAC-SHA256"),
+        )?;
         // After those three writes: oss2 builds the scope for x-oss-credential, and a bad
         // region or product fails there with the params already written.
         let scope = scope_for(req, &datetime)?;
@@ -217,6 +232,7 @@ impl ProviderAuthV4 {
             &creds,
             &datetime,
             &scope,
+            explain,
         )?;
         params.set_item(intern!(py, "x-oss-signature"), &signed.signature)?;
         let url = url_with_query(str_of(&req.get_str(intern!(py, "url"))?)?, &params)?;

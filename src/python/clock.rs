@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 
 use std::cell::RefCell;
 
-use pyo3::types::PyInt;
+use pyo3::types::{PyInt, PyString};
 
 use crate::clock;
 use crate::sign::UtcDateTime;
@@ -28,15 +28,17 @@ pub fn _now_micros() -> i64 {
     clock::now_micros()
 }
 
-/// The current second in both signing formats. Consecutive requests mostly fall in the same
-/// second, so each thread keeps the last one it formatted.
+/// The current second in both signing formats, as Rust and Python strings. Consecutive
+/// requests mostly fall in the same second, so each thread keeps the last one it formatted
+/// and hands out the same Python objects (as oss2 would create equal ones each time).
 struct FormattedNow {
     secs: i64,
-    http_date: String,
     iso8601: String,
+    http_date_py: Py<PyString>,
+    iso8601_py: Py<PyString>,
 }
 
-fn with_now<T>(f: impl FnOnce(&FormattedNow) -> T) -> T {
+fn with_now<T>(py: Python<'_>, f: impl FnOnce(&FormattedNow) -> T) -> T {
     thread_local! {
         static LAST: RefCell<Option<FormattedNow>> = const { RefCell::new(None) };
     }
@@ -45,10 +47,12 @@ fn with_now<T>(f: impl FnOnce(&FormattedNow) -> T) -> T {
         let mut last = last.borrow_mut();
         if last.as_ref().is_none_or(|l| l.secs != secs) {
             let t = UtcDateTime::from_unix(secs);
+            let iso8601 = t.iso8601_basic();
             *last = Some(FormattedNow {
                 secs,
-                http_date: t.http_date(),
-                iso8601: t.iso8601_basic(),
+                http_date_py: PyString::new(py, &t.http_date()).unbind(),
+                iso8601_py: PyString::new(py, &iso8601).unbind(),
+                iso8601,
             });
         }
         f(last.as_ref().expect("filled above"))
@@ -56,13 +60,13 @@ fn with_now<T>(f: impl FnOnce(&FormattedNow) -> T) -> T {
 }
 
 /// `utils.http_date()`: the RFC 1123 date of the current second.
-pub fn http_date_now() -> String {
-    with_now(|n| n.http_date.clone())
+pub fn http_date_now(py: Python<'_>) -> Bound<'_, PyString> {
+    with_now(py, |n| n.http_date_py.clone_ref(py).into_bound(py))
 }
 
-/// `datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")`.
-pub fn iso8601_now() -> String {
-    with_now(|n| n.iso8601.clone())
+/// `datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")`, as text and as a Python str.
+pub fn iso8601_now(py: Python<'_>) -> (String, Bound<'_, PyString>) {
+    with_now(py, |n| (n.iso8601.clone(), n.iso8601_py.clone_ref(py).into_bound(py)))
 }
 
 /// `str(int(time.time()) + expires)`: integer arithmetic for ints, Python's own `+` and `str`

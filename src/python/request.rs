@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::intern;
+use smallvec::SmallVec;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
 use pyo3::types::{PyDict, PySet, PyString, PyTuple, PyType};
@@ -60,7 +61,7 @@ enum Name<'py> {
 
 /// The headers a version signs, still owned by Python; see [`Collected::view`].
 pub struct Collected<'py> {
-    items: Vec<(Name<'py>, Bound<'py, PyAny>)>,
+    items: SmallVec<[(Name<'py>, Bound<'py, PyAny>); 16]>,
 }
 
 impl<'py> Headers<'py> {
@@ -106,7 +107,7 @@ impl<'py> Headers<'py> {
         keep: &dyn Fn(&str) -> bool,
         rules: HeaderRules,
     ) -> PyResult<Collected<'py>> {
-        let mut items = Vec::new();
+        let mut items = SmallVec::new();
         let mut type_err: Option<PyErr> = None;
         let mut attr_err: Option<(usize, PyErr)> = None;
         let mut check = |name: &str, value: &Bound<'py, PyAny>| -> PyResult<()> {
@@ -236,12 +237,12 @@ pub enum ParamRule {
 
 /// The parameters a version signs, still owned by Python.
 pub struct Params<'py> {
-    items: Vec<(Bound<'py, PyAny>, Option<Bound<'py, PyAny>>)>,
+    items: SmallVec<[(Bound<'py, PyAny>, Option<Bound<'py, PyAny>>); 16]>,
 }
 
 impl<'py> Params<'py> {
     pub fn collect(params: &Bound<'py, PyAny>, rule: ParamRule) -> PyResult<Self> {
-        let mut items = Vec::new();
+        let mut items = SmallVec::new();
         for_each_item(params, |k, v| {
             match rule {
                 ParamRule::SubresourcesOnly => {

@@ -8,27 +8,38 @@
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
-#[inline]
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
-}
-
-/// Appends the percent-encoding of `raw` to `out`; `keep_slash` leaves `/` as is.
-pub fn percent_encode_into(raw: &[u8], keep_slash: bool, out: &mut Vec<u8>) {
-    for &b in raw {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
-            out.push(b);
-        } else {
-            out.extend_from_slice(&[
-                b'%',
-                HEX_UPPER[(b >> 4) as usize],
-                HEX_UPPER[(b & 15) as usize],
-            ]);
-        }
+/// RFC 3986 unreserved bytes: `A-Z a-z 0-9 - _ . ~`.
+const UNRESERVED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~');
+        b += 1;
     }
+    t
+};
+
+/// Percent-encodes `raw` (upper-case hex) onto `out`, leaving unreserved bytes, and `/` when
+/// `keep_slash`. Runs of unreserved bytes are copied at once: URLs are mostly such runs.
+pub fn percent_encode_into(raw: &[u8], keep_slash: bool, out: &mut Vec<u8>) {
+    out.reserve(raw.len());
+    let mut run = 0;
+    for (i, &b) in raw.iter().enumerate() {
+        if UNRESERVED[b as usize] || (keep_slash && b == b'/') {
+            continue;
+        }
+        out.extend_from_slice(&raw[run..i]);
+        out.extend_from_slice(&[
+            b'%',
+            HEX_UPPER[(b >> 4) as usize],
+            HEX_UPPER[(b & 15) as usize],
+        ]);
+        run = i + 1;
+    }
+    out.extend_from_slice(&raw[run..]);
 }
 
-/// The percent-encoding of `raw` as a new buffer.
 pub fn percent_encode(raw: &[u8], keep_slash: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len() + 8);
     percent_encode_into(raw, keep_slash, &mut out);
@@ -36,6 +47,15 @@ pub fn percent_encode(raw: &[u8], keep_slash: bool) -> Vec<u8> {
 }
 
 /// Lower-case hex, as Python's `hexdigest()`.
+/// Appends the lower-case hex of `bytes` to `out`.
+pub fn push_hex_lower(bytes: &[u8], out: &mut String) {
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(HEX_LOWER[(b >> 4) as usize] as char);
+        out.push(HEX_LOWER[(b & 15) as usize] as char);
+    }
+}
+
 pub fn hex_lower(bytes: &[u8]) -> String {
     let mut out = vec![0u8; bytes.len() * 2];
     for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
@@ -69,6 +89,17 @@ mod tests {
         assert_eq!(enc("a b+c%/?#\t*", false), "a%20b%2Bc%25%2F%3F%23%09%2A");
         assert_eq!(enc("中", false), "%E4%B8%AD");
         assert_eq!(enc("😀", false), "%F0%9F%98%80");
+    }
+
+    #[test]
+    fn every_byte_alone_and_in_runs() {
+        for b in 0..=255u8 {
+            let plain = b.is_ascii_alphanumeric() || b"-_.~".contains(&b);
+            let want = if plain { (b as char).to_string() } else { format!("%{b:02X}") };
+            assert_eq!(percent_encode(&[b], false), want.as_bytes());
+            let wrapped = percent_encode(&[b'a', b, b'z'], false);
+            assert_eq!(wrapped, format!("a{want}z").as_bytes());
+        }
     }
 
     #[test]

@@ -5,9 +5,14 @@
 //! oss2's case-insensitive dict does. Order is the request's own: each version sorts what it
 //! needs, and equal sort keys keep this order (Python's sort is stable, and so is ours).
 
+use smallvec::SmallVec;
+
 use super::encode::percent_encode_into;
 
 /// One header, name lower-cased.
+/// Signed headers, sorted; on the stack for the usual dozen or fewer.
+pub(crate) type SortedHeaders<'a> = SmallVec<[(&'a str, &'a [u8]); 16]>;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header<'a> {
     pub name: &'a str,
@@ -70,8 +75,8 @@ impl<'a> SignableRequest<'a> {
     }
 
     /// Headers selected by `keep`, as (name, value) sorted by name, stable.
-    pub(crate) fn sorted_headers(&self, keep: impl Fn(&str) -> bool) -> Vec<(&'a str, &'a [u8])> {
-        let mut out: Vec<(&'a str, &'a [u8])> = self
+    pub(crate) fn sorted_headers(&self, keep: impl Fn(&str) -> bool) -> SortedHeaders<'a> {
+        let mut out: SortedHeaders<'a> = self
             .headers
             .iter()
             .filter(|h| keep(h.name))
@@ -90,7 +95,7 @@ pub(crate) fn push_canonical_query(params: &[Param<'_>], lead: &[u8], out: &mut 
     }
     // One scratch buffer and index ranges instead of two allocations per parameter.
     let mut scratch = Vec::with_capacity(params.len() * 32);
-    let mut spans = Vec::with_capacity(params.len());
+    let mut spans: SmallVec<[(usize, usize, usize); 16]> = SmallVec::new();
     for p in params {
         let start = scratch.len();
         percent_encode_into(p.key, false, &mut scratch);

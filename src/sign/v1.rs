@@ -4,9 +4,11 @@
 //! their values are not encoded; `x-oss-date` wins over `date` when non-empty.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
+use smallvec::SmallVec;
 
 use super::encode::base64;
 use super::request::{fmt_bytes, push_query_item, SignableRequest};
@@ -102,11 +104,22 @@ pub const SUBRESOURCES: &[&str] = &[
     "x-oss-write-get-object-response",
 ];
 
-/// Whether V1 signs query parameter `key` (UTF-8).
+/// Whether V1 signs query parameter `key` (UTF-8). Every parameter of every request asks,
+/// so names are grouped by length and compared by first byte before the rest.
 pub fn is_subresource(key: &[u8]) -> bool {
-    SUBRESOURCES
-        .binary_search_by(|s| s.as_bytes().cmp(key))
-        .is_ok()
+    static BY_LEN: OnceLock<Vec<Vec<&'static [u8]>>> = OnceLock::new();
+    let table = BY_LEN.get_or_init(|| {
+        let longest = SUBRESOURCES.iter().map(|s| s.len()).max().unwrap_or(0);
+        let mut t = vec![Vec::new(); longest + 1];
+        for s in SUBRESOURCES {
+            t[s.len()].push(s.as_bytes());
+        }
+        t
+    });
+    match (table.get(key.len()), key.first()) {
+        (Some(group), Some(first)) => group.iter().any(|s| s[0] == *first && *s == key),
+        _ => false,
+    }
 }
 
 /// The V1 canonicalized resource: `/bucket/key?sub&res=v` or `/?sub` without a bucket.
@@ -116,13 +129,18 @@ pub struct CanonicalResource(Vec<u8>);
 impl CanonicalResource {
     pub fn new(req: &SignableRequest<'_>) -> Self {
         let mut out = Vec::with_capacity(req.bucket.len() + req.key.len() + 16);
+        Self::push_to(req, &mut out);
+        CanonicalResource(out)
+    }
+
+    fn push_to(req: &SignableRequest<'_>, out: &mut Vec<u8>) {
         out.push(b'/');
         if !req.bucket.is_empty() {
             out.extend_from_slice(req.bucket.as_bytes());
             out.push(b'/');
             out.extend_from_slice(req.key.as_bytes());
         }
-        let mut subs: Vec<(&[u8], &[u8])> = req
+        let mut subs: SmallVec<[(&[u8], &[u8]); 8]> = req
             .params
             .iter()
             .filter(|p| is_subresource(p.key))
@@ -131,9 +149,8 @@ impl CanonicalResource {
         subs.sort_by(|a, b| a.0.cmp(b.0));
         for (i, (k, v)) in subs.iter().enumerate() {
             out.push(if i == 0 { b'?' } else { b'&' });
-            push_query_item(&mut out, k, v);
+            push_query_item(out, k, v);
         }
-        CanonicalResource(out)
     }
 
     pub fn as_bytes(&self) -> &[u8] {
@@ -168,7 +185,7 @@ impl StringToSign {
             out.extend_from_slice(value);
             out.push(b'\n');
         }
-        out.extend_from_slice(CanonicalResource::new(req).as_bytes());
+        CanonicalResource::push_to(req, &mut out);
         StringToSign(out)
     }
 
@@ -222,7 +239,12 @@ impl fmt::Display for CanonicalResource {
 
 /// The `Authorization` header value.
 pub fn authorization(access_key_id: &str, signature: &str) -> String {
-    format!("OSS {access_key_id}:{signature}")
+    let mut s = String::with_capacity(5 + access_key_id.len() + signature.len());
+    s.push_str("OSS ");
+    s.push_str(access_key_id);
+    s.push(':');
+    s.push_str(signature);
+    s
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
-use super::encode::{hex_lower, percent_encode_into};
+use super::encode::{hex_lower, percent_encode_into, push_hex_lower};
 use super::request::{fmt_bytes, push_canonical_query, SignableRequest};
 
 pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
@@ -24,43 +24,67 @@ const TERMINATOR: &str = "aliyun_v4_request";
 /// Headers V4 always signs besides `x-oss-*`.
 pub const DEFAULT_SIGNED_HEADERS: [&str; 2] = ["content-type", "content-md5"];
 
-/// The credential scope: `20231203/cn-hangzhou/oss/aliyun_v4_request`.
+/// The credential scope: `20231203/cn-hangzhou/oss/aliyun_v4_request`, kept as that one text
+/// (one allocation per request) with the ends of its parts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Scope {
-    /// `YYYYMMDD`.
-    pub date: String,
-    /// The cloudbox id when there is one, else the region (possibly empty).
-    pub region: String,
-    pub product: String,
+    text: String,
+    date_end: usize,
+    region_end: usize,
+    product_end: usize,
 }
 
 impl Scope {
-    /// `datetime` is the `x-oss-date` value (`YYYYMMDDTHHMMSSZ`); its first 8 characters are the date.
+    /// `datetime` is the `x-oss-date` value (`YYYYMMDDTHHMMSSZ`); its first 8 characters are
+    /// the date. `region` is the cloudbox id when there is one, else the region (may be empty).
     pub fn new(datetime: &str, region: &str, product: &str) -> Self {
+        let date = datetime.get(..8).unwrap_or(datetime);
+        let mut text =
+            String::with_capacity(date.len() + region.len() + product.len() + TERMINATOR.len() + 3);
+        text.push_str(date);
+        let date_end = text.len();
+        text.push('/');
+        text.push_str(region);
+        let region_end = text.len();
+        text.push('/');
+        text.push_str(product);
+        let product_end = text.len();
+        text.push('/');
+        text.push_str(TERMINATOR);
         Scope {
-            date: datetime.get(..8).unwrap_or(datetime).to_owned(),
-            region: region.to_owned(),
-            product: product.to_owned(),
+            text,
+            date_end,
+            region_end,
+            product_end,
         }
     }
-}
 
-impl Scope {
-    /// Appends the scope text (what `Display` shows) without the formatting machinery.
+    /// `YYYYMMDD`.
+    pub fn date(&self) -> &str {
+        &self.text[..self.date_end]
+    }
+
+    pub fn region(&self) -> &str {
+        &self.text[self.date_end + 1..self.region_end]
+    }
+
+    pub fn product(&self) -> &str {
+        &self.text[self.region_end + 1..self.product_end]
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Appends the scope text (what `Display` shows).
     pub fn push_to(&self, out: &mut String) {
-        for part in [&self.date, &self.region, &self.product] {
-            out.push_str(part);
-            out.push('/');
-        }
-        out.push_str(TERMINATOR);
+        out.push_str(&self.text);
     }
 }
 
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut s = String::with_capacity(64);
-        self.push_to(&mut s);
-        f.write_str(&s)
+        f.write_str(&self.text)
     }
 }
 
@@ -99,50 +123,77 @@ impl fmt::Display for EmptyHeaderName {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CanonicalRequest(Vec<u8>);
 
+/// Where the canonical request goes: kept as text (to show it) or hashed as it is produced.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Sink for Sha256 {
+    fn put(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+/// Writes the canonical request of `req` into `out`.
+fn write_canonical_request(req: &SignableRequest<'_>, additional: &[String], out: &mut impl Sink) {
+    // The URI and query are built in one buffer, then handed over at once.
+    let mut head = Vec::with_capacity(
+        req.method.len() + req.bucket.len() + req.key.len() * 3 + req.params.len() * 48 + 8,
+    );
+    head.extend_from_slice(req.method.as_bytes());
+    head.push(b'\n');
+    head.push(b'/');
+    if !req.bucket.is_empty() {
+        percent_encode_into(req.bucket.as_bytes(), true, &mut head);
+        head.push(b'/');
+        percent_encode_into(req.key.as_bytes(), true, &mut head);
+    }
+    head.push(b'\n');
+    push_canonical_query(&req.params, b"", &mut head);
+    head.push(b'\n');
+    out.put(&head);
+
+    let signed = |n: &str| {
+        n.starts_with("x-oss-")
+            || DEFAULT_SIGNED_HEADERS.contains(&n)
+            || additional.iter().any(|a| a == n)
+    };
+    for (name, value) in req.sorted_headers(signed) {
+        out.put(name.as_bytes());
+        out.put(b":");
+        out.put(value);
+        out.put(b"\n");
+    }
+    out.put(b"\n");
+
+    let mut sorted: Vec<&str> = additional.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    for (i, name) in sorted.iter().enumerate() {
+        if i > 0 {
+            out.put(b";");
+        }
+        out.put(name.as_bytes());
+    }
+    out.put(b"\n");
+
+    let payload = req
+        .header_value("x-oss-content-sha256")
+        .unwrap_or(UNSIGNED_PAYLOAD.as_bytes());
+    out.put(payload);
+}
+
 impl CanonicalRequest {
     /// `additional`: the names from [`additional_in_header_order`], or `None` when the caller
     /// passed none.
     pub fn new(req: &SignableRequest<'_>, additional: Option<&[String]>) -> Self {
-        let additional = additional.unwrap_or_default();
         let mut out = Vec::with_capacity(512);
-        out.extend_from_slice(req.method.as_bytes());
-        out.push(b'\n');
-
-        if req.bucket.is_empty() {
-            out.push(b'/');
-        } else {
-            out.push(b'/');
-            percent_encode_into(req.bucket.as_bytes(), true, &mut out);
-            out.push(b'/');
-            percent_encode_into(req.key.as_bytes(), true, &mut out);
-        }
-        out.push(b'\n');
-
-        push_canonical_query(&req.params, b"", &mut out);
-        out.push(b'\n');
-
-        let signed = |n: &str| {
-            n.starts_with("x-oss-")
-                || DEFAULT_SIGNED_HEADERS.contains(&n)
-                || additional.iter().any(|a| a == n)
-        };
-        for (name, value) in req.sorted_headers(signed) {
-            out.extend_from_slice(name.as_bytes());
-            out.push(b':');
-            out.extend_from_slice(value);
-            out.push(b'\n');
-        }
-        out.push(b'\n');
-
-        let mut sorted: Vec<&str> = additional.iter().map(String::as_str).collect();
-        sorted.sort_unstable();
-        out.extend_from_slice(sorted.join(";").as_bytes());
-        out.push(b'\n');
-
-        let payload = req
-            .header_value("x-oss-content-sha256")
-            .unwrap_or(UNSIGNED_PAYLOAD.as_bytes());
-        out.extend_from_slice(payload);
+        write_canonical_request(req, additional.unwrap_or_default(), &mut out);
         CanonicalRequest(out)
     }
 
@@ -163,15 +214,31 @@ pub struct StringToSign(String);
 
 impl StringToSign {
     pub fn new(datetime: &str, scope: &Scope, canonical: &CanonicalRequest) -> Self {
-        let hash = hex_lower(&Sha256::digest(canonical.as_bytes()));
-        let mut s = String::with_capacity(ALGORITHM.len() + datetime.len() + 128);
+        Self::from_hash(datetime, scope, Sha256::digest(canonical.as_bytes()).into())
+    }
+
+    /// The string to sign of `req` straight from the request, hashing the canonical request
+    /// as it is produced instead of keeping its text (the fast path when nobody will look).
+    pub fn for_request(
+        req: &SignableRequest<'_>,
+        additional: Option<&[String]>,
+        datetime: &str,
+        scope: &Scope,
+    ) -> Self {
+        let mut hasher = Sha256::new();
+        write_canonical_request(req, additional.unwrap_or_default(), &mut hasher);
+        Self::from_hash(datetime, scope, hasher.finalize().into())
+    }
+
+    fn from_hash(datetime: &str, scope: &Scope, hash: [u8; 32]) -> Self {
+        let mut s = String::with_capacity(ALGORITHM.len() + datetime.len() + scope.as_str().len() + 67);
         s.push_str(ALGORITHM);
         s.push('\n');
         s.push_str(datetime);
         s.push('\n');
         scope.push_to(&mut s);
         s.push('\n');
-        s.push_str(&hash);
+        push_hex_lower(&hash, &mut s);
         StringToSign(s)
     }
 
@@ -214,11 +281,11 @@ impl SigningKey {
         let mut k_secret = Vec::with_capacity(9 + secret.len());
         k_secret.extend_from_slice(b"aliyun_v4");
         k_secret.extend_from_slice(secret);
-        let mut k = hmac_sha256(&k_secret, scope.date.as_bytes());
+        let mut k = hmac_sha256(&k_secret, scope.date().as_bytes());
         k_secret.zeroize();
         for part in [
-            scope.region.as_bytes(),
-            scope.product.as_bytes(),
+            scope.region().as_bytes(),
+            scope.product().as_bytes(),
             TERMINATOR.as_bytes(),
         ] {
             let next = hmac_sha256(&k, part);
