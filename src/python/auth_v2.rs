@@ -10,19 +10,21 @@ use super::clock::{absolute_expiration, http_date_now};
 use super::credentials::{PyStaticProvider, Resolved};
 use super::explain::SigningDetails;
 use super::request::{
-    bucket_arg, key_arg, present_additional_headers, url_with_query, view, HeaderRules, Headers,
-    ParamRule, Params, Request,
+    bucket_arg, key_arg, lowered_set, url_with_query, view, HeaderRules, Headers, ParamRule,
+    Params, Request,
 };
 use super::text::str_of;
 use crate::sign::v2;
 
-/// oss2's `_DEFAULT_ADDITIONAL_HEADERS`, built by the same expression so that it iterates in
-/// the same order.
-fn default_additional<'py>(py: Python<'py>) -> PyResult<&'py Bound<'py, PyAny>> {
-    static DEFAULT: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
-    let set = DEFAULT.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+/// `set(h.lower() for h in _DEFAULT_ADDITIONAL_HEADERS)`: oss2's default set, built by the
+/// same expression so that it iterates in the same order, then lowered as oss2 lowers it on
+/// every call. Read-only once built.
+fn default_additional<'py>(py: Python<'py>) -> PyResult<&'py Bound<'py, PySet>> {
+    static DEFAULT: GILOnceCell<Py<PySet>> = GILOnceCell::new();
+    let set = DEFAULT.get_or_try_init(py, || -> PyResult<Py<PySet>> {
         let list = PyList::new(py, ["range", "if-modified-since"])?;
-        Ok(py.get_type::<PySet>().call1((list,))?.unbind())
+        let default = py.get_type::<PySet>().call1((list,))?;
+        Ok(lowered_set(&default)?.unbind())
     })?;
     Ok(set.bind(py))
 }
@@ -80,10 +82,10 @@ fn sign_request(
         headers.set(intern!(py, "x-oss-security-token"), token)?;
     }
     let wanted = match in_additional_headers {
-        Some(w) if !w.is_none() => w.clone(),
+        Some(w) if !w.is_none() => lowered_set(w)?,
         _ => default_additional(py)?.clone(),
     };
-    let additional = present_additional_headers(&wanted, headers.object())?;
+    let additional = headers.present_additional(&wanted)?;
     headers.set(intern!(py, "date"), http_date_now(py).into_any())?;
     let params = req.get(intern!(py, "params"))?;
     let (sts, sig) = signature(
@@ -118,7 +120,7 @@ fn sign_url(
         params.set_item(intern!(py, "security-token"), token)?;
     }
     let additional = match in_additional_headers {
-        Some(w) if !w.is_none() => present_additional_headers(w, headers.object())?,
+        Some(w) if !w.is_none() => headers.present_additional(&lowered_set(w)?)?,
         _ => Vec::new(),
     };
     let expiration = absolute_expiration(expires)?;

@@ -12,8 +12,8 @@ use super::credentials::{PyStaticProvider, Resolved};
 use super::errors::client_error;
 use super::explain::SigningDetails;
 use super::request::{
-    bucket_arg, key_arg, lower_names, present_additional_headers, url_with_query, view,
-    HeaderRules, Headers, ParamRule, Params, Request,
+    bucket_arg, key_arg, lower_names, lowered_set, url_with_query, view, HeaderRules, Headers,
+    ParamRule, Params, Request,
 };
 use super::text::str_of;
 use crate::sign::v4::{self, CanonicalRequest, Scope, StringToSign};
@@ -198,7 +198,7 @@ impl ProviderAuthV4 {
         }
         let headers = Headers::of(req)?;
         let present = match in_additional_headers {
-            Some(w) if !w.is_none() => present_additional_headers(w, headers.object())?,
+            Some(w) if !w.is_none() => headers.present_additional(&lowered_set(w)?)?,
             _ => Vec::new(),
         };
         let additional = additional_order(&present)?;

@@ -66,7 +66,9 @@ pub fn http_date_now(py: Python<'_>) -> Bound<'_, PyString> {
 
 /// `datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")`, as text and as a Python str.
 pub fn iso8601_now(py: Python<'_>) -> (String, Bound<'_, PyString>) {
-    with_now(py, |n| (n.iso8601.clone(), n.iso8601_py.clone_ref(py).into_bound(py)))
+    with_now(py, |n| {
+        (n.iso8601.clone(), n.iso8601_py.clone_ref(py).into_bound(py))
+    })
 }
 
 /// `str(int(time.time()) + expires)`: integer arithmetic for ints, Python's own `+` and `str`

@@ -6,10 +6,10 @@ use std::borrow::Cow;
 
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::intern;
-use smallvec::SmallVec;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
 use pyo3::types::{PyDict, PySet, PyString, PyTuple, PyType};
+use smallvec::SmallVec;
 
 use super::text::{bytes_of, expect_str, str_of, type_name};
 use crate::sign::encode::percent_encode_into;
@@ -76,10 +76,6 @@ impl<'py> Headers<'py> {
             _ => None,
         };
         Ok(Headers { obj, store })
-    }
-
-    pub fn object(&self) -> &Bound<'py, PyAny> {
-        &self.obj
     }
 
     /// `headers[key] = value` for a lower-case `key`.
@@ -448,28 +444,48 @@ impl<'py> Request<'py> {
     }
 }
 
-/// oss2's additional-header selection, `set(h.lower() for h in wanted) & set(k.lower() for k in
-/// headers.keys())`, done with Python sets so that the result iterates in the very order
-/// oss2's does (it joins that set unsorted into the V2 Authorization header, and V4's
-/// first-character sort keeps it).
-pub fn present_additional_headers(
-    wanted: &Bound<'_, PyAny>,
-    headers: &Bound<'_, PyAny>,
-) -> PyResult<Vec<String>> {
-    let py = wanted.py();
-    let lower = intern!(py, "lower");
-    let a = PySet::empty(py)?;
+/// `set(h.lower() for h in wanted)`, the first half of oss2's additional-header selection.
+pub fn lowered_set<'py>(wanted: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PySet>> {
+    let lower = intern!(wanted.py(), "lower");
+    let a = PySet::empty(wanted.py())?;
     for h in wanted.try_iter()? {
         a.add(h?.call_method0(lower)?)?;
     }
-    if a.is_empty() {
-        return Ok(Vec::new());
+    Ok(a)
+}
+
+impl Headers<'_> {
+    /// oss2's additional-header selection, `wanted & set(k.lower() for k in headers.keys())`
+    /// with `wanted` from [`lowered_set`], done with Python sets so that the result iterates in
+    /// the very order oss2's does (it joins that set unsorted into the V2 Authorization header,
+    /// and V4's first-character sort keeps it).
+    pub fn present_additional(&self, wanted: &Bound<'_, PySet>) -> PyResult<Vec<String>> {
+        let py = wanted.py();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Some(store) = &self.store {
+            // The lowered keys are exactly `_store`'s keys. CPython intersects by walking the
+            // smaller set and adding its members found in the other, so when `wanted` is the
+            // smaller, walking it against `_store` builds the same set without lowering every
+            // header name in Python.
+            if store.len() > wanted.len() {
+                let found = PySet::empty(py)?;
+                for name in wanted.iter() {
+                    if store.contains(&name)? {
+                        found.add(name)?;
+                    }
+                }
+                return lower_names(&found);
+            }
+        }
+        let lower = intern!(py, "lower");
+        let b = PySet::empty(py)?;
+        for k in self.obj.call_method0(intern!(py, "keys"))?.try_iter()? {
+            b.add(k?.call_method0(lower)?)?;
+        }
+        lower_names(&wanted.bitand(&b)?)
     }
-    let b = PySet::empty(py)?;
-    for k in headers.call_method0(intern!(py, "keys"))?.try_iter()? {
-        b.add(k?.call_method0(lower)?)?;
-    }
-    lower_names(&a.bitand(&b)?)
 }
 
 /// `h.lower() for h in names`, as Rust strings, in iteration order.

@@ -231,7 +231,8 @@ impl StringToSign {
     }
 
     fn from_hash(datetime: &str, scope: &Scope, hash: [u8; 32]) -> Self {
-        let mut s = String::with_capacity(ALGORITHM.len() + datetime.len() + scope.as_str().len() + 67);
+        let mut s =
+            String::with_capacity(ALGORITHM.len() + datetime.len() + scope.as_str().len() + 67);
         s.push_str(ALGORITHM);
         s.push('\n');
         s.push_str(datetime);
