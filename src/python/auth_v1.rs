@@ -12,7 +12,9 @@ use super::request::{
     bucket_arg, key_arg, url_with_query, view, HeaderRules, Headers, ParamRule, Params, Request,
 };
 use super::text::str_of;
-use crate::sign::v1;
+use crate::sign::{v1, KeyedMac};
+use hmac::Hmac;
+use sha1::Sha1;
 
 fn v1_header(name: &str) -> bool {
     name.starts_with("x-oss-") || matches!(name, "content-md5" | "content-type" | "date")
@@ -26,6 +28,7 @@ fn signature(
     bucket_name: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
     creds: &Resolved<'_>,
+    mac: &KeyedMac<Hmac<Sha1>>,
 ) -> PyResult<(v1::StringToSign, String)> {
     let method = req.get_str(intern!(req.py(), "method"))?;
     // In the order oss2 reads them, so that the same error comes first.
@@ -46,12 +49,13 @@ fn signature(
         headers.view()?,
         params.view()?,
     ));
-    let sig = sts.sign(creds.secret());
+    let sig = sts.sign_with(mac.keyed(creds.secret()));
     Ok((sts, sig))
 }
 
 fn sign_request(
     base: &AuthBase,
+    mac: &KeyedMac<Hmac<Sha1>>,
     req: &Request<'_>,
     bucket_name: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
@@ -65,7 +69,7 @@ fn sign_request(
     }
     headers.set(intern!(py, "date"), http_date_now(py).into_any())?;
     let params = req.get(intern!(py, "params"))?;
-    let (sts, sig) = signature(req, &headers, &params, bucket_name, key, &creds)?;
+    let (sts, sig) = signature(req, &headers, &params, bucket_name, key, &creds, mac)?;
     let authorization = v1::authorization(creds.id(), &sig);
     headers.set_str(intern!(py, "authorization"), &authorization)?;
     Ok(details(explain, sts, sig, Some(authorization), None))
@@ -73,6 +77,7 @@ fn sign_request(
 
 fn sign_url(
     base: &AuthBase,
+    mac: &KeyedMac<Hmac<Sha1>>,
     req: &Request<'_>,
     bucket_name: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
@@ -89,7 +94,7 @@ fn sign_url(
     // oss2 reuses the Date slot of the string to sign for the expiration.
     let headers = Headers::of(req)?;
     headers.set_str(intern!(py, "date"), &expiration)?;
-    let (sts, sig) = signature(req, &headers, &params, bucket_name, key, &creds)?;
+    let (sts, sig) = signature(req, &headers, &params, bucket_name, key, &creds, mac)?;
     params.set_item(intern!(py, "OSSAccessKeyId"), creds.id())?;
     params.set_item(intern!(py, "Expires"), &expiration)?;
     params.set_item(intern!(py, "Signature"), &sig)?;
@@ -121,13 +126,16 @@ fn details(
 
 /// Signature version 1 with any credentials provider (oss2's `ProviderAuth`).
 #[pyclass(extends = AuthBase, subclass, module = "ossauth", name = "ProviderAuth")]
-pub struct ProviderAuth;
+#[derive(Default)]
+pub struct ProviderAuth {
+    mac: KeyedMac<Hmac<Sha1>>,
+}
 
 #[pymethods]
 impl ProviderAuth {
     #[new]
     fn py_new(credentials_provider: Py<PyAny>) -> (Self, AuthBase) {
-        (ProviderAuth, AuthBase::new(credentials_provider))
+        (ProviderAuth::default(), AuthBase::new(credentials_provider))
     }
 
     fn _sign_request(
@@ -136,7 +144,15 @@ impl ProviderAuth {
         bucket_name: &Bound<'_, PyAny>,
         key: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        sign_request(slf.as_super(), &Request::of(req)?, bucket_name, key, false).map(drop)
+        sign_request(
+            slf.as_super(),
+            &slf.mac,
+            &Request::of(req)?,
+            bucket_name,
+            key,
+            false,
+        )
+        .map(drop)
     }
 
     fn _sign_url(
@@ -148,6 +164,7 @@ impl ProviderAuth {
     ) -> PyResult<String> {
         let d = sign_url(
             slf.as_super(),
+            &slf.mac,
             &Request::of(req)?,
             bucket_name,
             key,
@@ -176,7 +193,14 @@ impl ProviderAuth {
         bucket_name: &Bound<'_, PyAny>,
         key: &Bound<'_, PyAny>,
     ) -> PyResult<SigningDetails> {
-        sign_request(slf.as_super(), &Request::of(req)?, bucket_name, key, true)
+        sign_request(
+            slf.as_super(),
+            &slf.mac,
+            &Request::of(req)?,
+            bucket_name,
+            key,
+            true,
+        )
     }
 
     /// Signs `req` like `_sign_url` and returns the URL with the string to sign.
@@ -189,6 +213,7 @@ impl ProviderAuth {
     ) -> PyResult<SigningDetails> {
         sign_url(
             slf.as_super(),
+            &slf.mac,
             &Request::of(req)?,
             bucket_name,
             key,
@@ -216,7 +241,7 @@ impl Auth {
     ) -> PyResult<PyClassInitializer<Self>> {
         let provider = PyStaticProvider::stripped(py, access_key_id, access_key_secret)?;
         Ok(PyClassInitializer::from(AuthBase::new(provider))
-            .add_subclass(ProviderAuth)
+            .add_subclass(ProviderAuth::default())
             .add_subclass(Auth))
     }
 }

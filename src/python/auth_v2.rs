@@ -14,7 +14,9 @@ use super::request::{
     Params, Request,
 };
 use super::text::str_of;
-use crate::sign::v2;
+use crate::sign::{v2, KeyedMac};
+use hmac::Hmac;
+use sha2::Sha256;
 
 /// `set(h.lower() for h in _DEFAULT_ADDITIONAL_HEADERS)`: oss2's default set, built by the
 /// same expression so that it iterates in the same order, then lowered as oss2 lowers it on
@@ -37,6 +39,7 @@ fn signature(
     key: &Bound<'_, PyAny>,
     additional: &[String],
     creds: &Resolved<'_>,
+    mac: &KeyedMac<Hmac<Sha256>>,
 ) -> PyResult<(v2::StringToSign, String)> {
     let method = req.get_str(intern!(req.py(), "method"))?;
     let keep = |n: &str| {
@@ -63,12 +66,13 @@ fn signature(
         params.view()?,
     );
     let sts = v2::StringToSign::new(&request, &names);
-    let sig = sts.sign(creds.secret());
+    let sig = sts.sign_with(mac.keyed(creds.secret()));
     Ok((sts, sig))
 }
 
 fn sign_request(
     base: &AuthBase,
+    mac: &KeyedMac<Hmac<Sha256>>,
     req: &Request<'_>,
     bucket_name: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
@@ -96,6 +100,7 @@ fn sign_request(
         key,
         &additional,
         &creds,
+        mac,
     )?;
     let names: Vec<&str> = additional.iter().map(String::as_str).collect();
     let authorization = v2::authorization(creds.id(), &names, &sig);
@@ -105,6 +110,7 @@ fn sign_request(
 
 fn sign_url(
     base: &AuthBase,
+    mac: &KeyedMac<Hmac<Sha256>>,
     req: &Request<'_>,
     bucket_name: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
@@ -142,6 +148,7 @@ fn sign_url(
         key,
         &additional,
         &creds,
+        mac,
     )?;
     params.set_item(intern!(py, "x-oss-signature"), &sig)?;
     let url = url_with_query(str_of(&req.get_str(intern!(py, "url"))?)?, &params)?;
@@ -171,13 +178,19 @@ fn details(
 
 /// Signature version 2 with any credentials provider (oss2's `ProviderAuthV2`).
 #[pyclass(extends = AuthBase, subclass, module = "ossauth", name = "ProviderAuthV2")]
-pub struct ProviderAuthV2;
+#[derive(Default)]
+pub struct ProviderAuthV2 {
+    mac: KeyedMac<Hmac<Sha256>>,
+}
 
 #[pymethods]
 impl ProviderAuthV2 {
     #[new]
     fn py_new(credentials_provider: Py<PyAny>) -> (Self, AuthBase) {
-        (ProviderAuthV2, AuthBase::new(credentials_provider))
+        (
+            ProviderAuthV2::default(),
+            AuthBase::new(credentials_provider),
+        )
     }
 
     #[pyo3(signature = (req, bucket_name, key, in_additional_headers=None))]
@@ -190,6 +203,7 @@ impl ProviderAuthV2 {
     ) -> PyResult<()> {
         sign_request(
             slf.as_super(),
+            &slf.mac,
             &Request::of(req)?,
             bucket_name,
             key,
@@ -210,6 +224,7 @@ impl ProviderAuthV2 {
     ) -> PyResult<String> {
         let d = sign_url(
             slf.as_super(),
+            &slf.mac,
             &Request::of(req)?,
             bucket_name,
             key,
@@ -242,6 +257,7 @@ impl ProviderAuthV2 {
     ) -> PyResult<SigningDetails> {
         sign_request(
             slf.as_super(),
+            &slf.mac,
             &Request::of(req)?,
             bucket_name,
             key,
@@ -261,6 +277,7 @@ impl ProviderAuthV2 {
     ) -> PyResult<SigningDetails> {
         sign_url(
             slf.as_super(),
+            &slf.mac,
             &Request::of(req)?,
             bucket_name,
             key,
@@ -289,7 +306,7 @@ impl AuthV2 {
     ) -> PyResult<PyClassInitializer<Self>> {
         let provider = PyStaticProvider::stripped(py, access_key_id, access_key_secret)?;
         Ok(PyClassInitializer::from(AuthBase::new(provider))
-            .add_subclass(ProviderAuthV2)
+            .add_subclass(ProviderAuthV2::default())
             .add_subclass(AuthV2))
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod encode;
 pub mod key_cache;
+pub mod keyed_mac;
 pub mod request;
 pub mod time_format;
 pub mod v1;
@@ -10,5 +11,6 @@ pub mod v2;
 pub mod v4;
 
 pub use key_cache::SigningKeyCache;
+pub use keyed_mac::KeyedMac;
 pub use request::{Header, Param, SignableRequest};
 pub use time_format::UtcDateTime;

@@ -52,7 +52,11 @@ impl StringToSign {
 
     /// base64(HMAC-SHA256(secret, string to sign)).
     pub fn sign(&self, secret: &[u8]) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+        self.sign_with(Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length"))
+    }
+
+    /// As [`Self::sign`], with a MAC already keyed with the secret (see [`super::KeyedMac`]).
+    pub fn sign_with(&self, mut mac: Hmac<Sha256>) -> String {
         mac.update(&self.0);
         base64(&mac.finalize().into_bytes())
     }
