@@ -123,41 +123,19 @@ impl fmt::Display for EmptyHeaderName {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CanonicalRequest(Vec<u8>);
 
-/// Where the canonical request goes: kept as text (to show it) or hashed as it is produced.
-trait Sink {
-    fn put(&mut self, bytes: &[u8]);
-}
-
-impl Sink for Vec<u8> {
-    fn put(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-}
-
-impl Sink for Sha256 {
-    fn put(&mut self, bytes: &[u8]) {
-        self.update(bytes);
-    }
-}
-
 /// Writes the canonical request of `req` into `out`.
-fn write_canonical_request(req: &SignableRequest<'_>, additional: &[String], out: &mut impl Sink) {
-    // The URI and query are built in one buffer, then handed over at once.
-    let mut head = Vec::with_capacity(
-        req.method.len() + req.bucket.len() + req.key.len() * 3 + req.params.len() * 48 + 8,
-    );
-    head.extend_from_slice(req.method.as_bytes());
-    head.push(b'\n');
-    head.push(b'/');
+fn write_canonical_request(req: &SignableRequest<'_>, additional: &[String], out: &mut Vec<u8>) {
+    out.extend_from_slice(req.method.as_bytes());
+    out.push(b'\n');
+    out.push(b'/');
     if !req.bucket.is_empty() {
-        percent_encode_into(req.bucket.as_bytes(), true, &mut head);
-        head.push(b'/');
-        percent_encode_into(req.key.as_bytes(), true, &mut head);
+        percent_encode_into(req.bucket.as_bytes(), true, out);
+        out.push(b'/');
+        percent_encode_into(req.key.as_bytes(), true, out);
     }
-    head.push(b'\n');
-    push_canonical_query(&req.params, b"", &mut head);
-    head.push(b'\n');
-    out.put(&head);
+    out.push(b'\n');
+    push_canonical_query(&req.params, b"", out);
+    out.push(b'\n');
 
     let signed = |n: &str| {
         n.starts_with("x-oss-")
@@ -165,34 +143,34 @@ fn write_canonical_request(req: &SignableRequest<'_>, additional: &[String], out
             || additional.iter().any(|a| a == n)
     };
     for (name, value) in req.sorted_headers(signed) {
-        out.put(name.as_bytes());
-        out.put(b":");
-        out.put(value);
-        out.put(b"\n");
+        out.extend_from_slice(name.as_bytes());
+        out.push(b':');
+        out.extend_from_slice(value);
+        out.push(b'\n');
     }
-    out.put(b"\n");
+    out.push(b'\n');
 
     let mut sorted: Vec<&str> = additional.iter().map(String::as_str).collect();
     sorted.sort_unstable();
     for (i, name) in sorted.iter().enumerate() {
         if i > 0 {
-            out.put(b";");
+            out.push(b';');
         }
-        out.put(name.as_bytes());
+        out.extend_from_slice(name.as_bytes());
     }
-    out.put(b"\n");
+    out.push(b'\n');
 
     let payload = req
         .header_value("x-oss-content-sha256")
         .unwrap_or(UNSIGNED_PAYLOAD.as_bytes());
-    out.put(payload);
+    out.extend_from_slice(payload);
 }
 
 impl CanonicalRequest {
     /// `additional`: the names from [`additional_in_header_order`], or `None` when the caller
     /// passed none.
     pub fn new(req: &SignableRequest<'_>, additional: Option<&[String]>) -> Self {
-        let mut out = Vec::with_capacity(512);
+        let mut out = Vec::with_capacity(1024);
         write_canonical_request(req, additional.unwrap_or_default(), &mut out);
         CanonicalRequest(out)
     }
@@ -217,17 +195,17 @@ impl StringToSign {
         Self::from_hash(datetime, scope, Sha256::digest(canonical.as_bytes()).into())
     }
 
-    /// The string to sign of `req` straight from the request, hashing the canonical request
-    /// as it is produced instead of keeping its text (the fast path when nobody will look).
+    /// The string to sign of `req` straight from the request (the path when nobody will look
+    /// at the canonical request). It is built in one buffer and hashed at once: many small
+    /// hasher updates cost more than the copy.
     pub fn for_request(
         req: &SignableRequest<'_>,
         additional: Option<&[String]>,
         datetime: &str,
         scope: &Scope,
     ) -> Self {
-        let mut hasher = Sha256::new();
-        write_canonical_request(req, additional.unwrap_or_default(), &mut hasher);
-        Self::from_hash(datetime, scope, hasher.finalize().into())
+        let canonical = CanonicalRequest::new(req, additional);
+        Self::new(datetime, scope, &canonical)
     }
 
     fn from_hash(datetime: &str, scope: &Scope, hash: [u8; 32]) -> Self {
