@@ -31,6 +31,8 @@ fn default_additional<'py>(py: Python<'py>) -> PyResult<&'py Bound<'py, PySet>> 
     Ok(set.bind(py))
 }
 
+// The parameters are oss2's own, plus what signing needs.
+#[allow(clippy::too_many_arguments)]
 fn signature(
     req: &Request<'_>,
     headers: &Headers<'_>,
@@ -108,6 +110,7 @@ fn sign_request(
     Ok(details(explain, sts, sig, Some(authorization), None))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn sign_url(
     base: &AuthBase,
     mac: &KeyedMac<Hmac<Sha256>>,

@@ -231,9 +231,12 @@ pub enum ParamRule {
     AllEncoded,
 }
 
+/// A parameter name and, unless V1 treats it as valueless, its value.
+type ParamItem<'py> = (Bound<'py, PyAny>, Option<Bound<'py, PyAny>>);
+
 /// The parameters a version signs, still owned by Python.
 pub struct Params<'py> {
-    items: SmallVec<[(Bound<'py, PyAny>, Option<Bound<'py, PyAny>>); 16]>,
+    items: SmallVec<[ParamItem<'py>; 16]>,
 }
 
 impl<'py> Params<'py> {
