@@ -22,8 +22,9 @@ pub fn parse_iso8601(s: &str) -> Option<i64> {
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
+    if year < 1
+        || !(1..=12).contains(&month)
+        || !(1..=days_in_month(year, month)).contains(&day)
         || hour > 23
         || minute > 59
         || second > 60
@@ -47,11 +48,23 @@ pub fn parse_iso8601(s: &str) -> Option<i64> {
             }
             let h: i64 = rest.get(1..3)?.parse().ok()?;
             let m: i64 = rest.get(4..6)?.parse().ok()?;
+            if h > 23 || m > 59 {
+                return None;
+            }
             let sign = if rb[0] == b'-' { -1 } else { 1 };
             sign * (h * 3600 + m * 60)
         }
     };
     Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Howard Hinnant's days_from_civil.
@@ -84,6 +97,14 @@ mod tests {
     }
 
     #[test]
+    fn month_ends_and_leap_years() {
+        assert!(parse_iso8601("2000-02-29T00:00:00Z").is_some());
+        assert!(parse_iso8601("1900-02-29T00:00:00Z").is_none());
+        assert!(parse_iso8601("2023-12-31T23:59:59Z").is_some());
+        assert!(parse_iso8601("2023-11-31T00:00:00Z").is_none());
+    }
+
+    #[test]
     fn rejects_garbage() {
         for bad in [
             "",
@@ -92,6 +113,12 @@ mod tests {
             "2024-02-29T12:00:00",
             "soon",
             "2024-02-29T12:00:00+8",
+            "2024-02-30T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2024-04-31T12:00:00Z",
+            "2024-05-01T12:00:00+08:99",
+            "2024-05-01T12:00:00+24:00",
+            "0000-12-31T00:00:00Z",
         ] {
             assert_eq!(parse_iso8601(bad), None, "{bad}");
         }

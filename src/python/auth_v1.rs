@@ -72,7 +72,7 @@ fn sign_request(
     let (sts, sig) = signature(req, &headers, &params, bucket_name, key, &creds, mac)?;
     let authorization = v1::authorization(creds.id(), &sig);
     headers.set_str(intern!(py, "authorization"), &authorization)?;
-    Ok(details(explain, sts, sig, Some(authorization), None))
+    details(explain, sts, sig, Some(authorization), None).finish(explain, &creds)
 }
 
 fn sign_url(
@@ -99,7 +99,7 @@ fn sign_url(
     params.set_item(intern!(py, "Expires"), &expiration)?;
     params.set_item(intern!(py, "Signature"), &sig)?;
     let url = url_with_query(str_of(&req.get_str(intern!(py, "url"))?)?, &params)?;
-    Ok(details(explain, sts, sig, None, Some(url)))
+    details(explain, sts, sig, None, Some(url)).finish(explain, &creds)
 }
 
 /// The outcome; the text of each stage only when `explain` asks for it (it costs allocations).
@@ -121,6 +121,7 @@ fn details(
         signature: sig,
         authorization,
         url,
+        shown: None,
     }
 }
 

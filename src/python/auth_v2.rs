@@ -107,7 +107,7 @@ fn sign_request(
     let names: Vec<&str> = additional.iter().map(String::as_str).collect();
     let authorization = v2::authorization(creds.id(), &names, &sig);
     headers.set_str(intern!(py, "authorization"), &authorization)?;
-    Ok(details(explain, sts, sig, Some(authorization), None))
+    details(explain, sts, sig, Some(authorization), None).finish(explain, &creds)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -155,7 +155,7 @@ fn sign_url(
     )?;
     params.set_item(intern!(py, "x-oss-signature"), &sig)?;
     let url = url_with_query(str_of(&req.get_str(intern!(py, "url"))?)?, &params)?;
-    Ok(details(explain, sts, sig, None, Some(url)))
+    details(explain, sts, sig, None, Some(url)).finish(explain, &creds)
 }
 
 fn details(
@@ -176,6 +176,7 @@ fn details(
         signature: sig,
         authorization,
         url,
+        shown: None,
     }
 }
 

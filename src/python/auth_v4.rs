@@ -117,6 +117,7 @@ fn details(
         signature: s.signature,
         authorization,
         url,
+        shown: None,
     }
 }
 
@@ -176,7 +177,7 @@ impl ProviderAuthV4 {
         let authorization =
             v4::authorization(creds.id(), &scope, &signed.signature, additional.as_deref());
         headers.set_str(intern!(py, "authorization"), &authorization)?;
-        Ok(details(explain, signed, Some(authorization), None))
+        details(explain, signed, Some(authorization), None).finish(explain, &creds)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -236,7 +237,7 @@ impl ProviderAuthV4 {
         )?;
         params.set_item(intern!(py, "x-oss-signature"), &signed.signature)?;
         let url = url_with_query(str_of(&req.get_str(intern!(py, "url"))?)?, &params)?;
-        Ok(details(explain, signed, None, Some(url)))
+        details(explain, signed, None, Some(url)).finish(explain, &creds)
     }
 }
 

@@ -43,9 +43,26 @@ impl PyCredentials {
     }
 }
 
+/// The instants Python's `datetime` can hold (years 1 to 9999), in seconds since the epoch: an
+/// expiration outside them could not be read back as a datetime.
+const EARLIEST: i64 = -62_135_596_800;
+const LATEST: i64 = 253_402_300_799;
+
 /// Seconds since the epoch from None, a number, an aware (or UTC-naive) datetime or an
-/// ISO 8601 string.
+/// ISO 8601 string, within the years a `datetime` holds.
 pub fn expiration_from_py(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i64>> {
+    let secs = expiration_secs(value)?;
+    if let Some(s) = secs {
+        if !(EARLIEST..=LATEST).contains(&s) {
+            return Err(PyValueError::new_err(
+                "expiration is outside the years 1 to 9999 that a datetime can hold",
+            ));
+        }
+    }
+    Ok(secs)
+}
+
+fn expiration_secs(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i64>> {
     let Some(v) = value.filter(|v| !v.is_none()) else {
         return Ok(None);
     };
@@ -63,7 +80,12 @@ pub fn expiration_from_py(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i
                 "expiration must be a finite number of seconds",
             ));
         }
-        return Ok(Some(secs.floor() as i64));
+        // Out of range here would saturate the cast; the caller rejects it instead.
+        let secs = secs.floor();
+        if !(EARLIEST as f64..=LATEST as f64).contains(&secs) {
+            return Ok(Some(if secs < 0.0 { i64::MIN } else { i64::MAX }));
+        }
+        return Ok(Some(secs as i64));
     }
     let py = v.py();
     if v.hasattr(intern!(py, "timestamp"))? && v.hasattr(intern!(py, "tzinfo"))? {
@@ -151,12 +173,16 @@ impl PyCredentials {
         let Some(secs) = self.inner.expiration() else {
             return Ok(None);
         };
+        // epoch + timedelta rather than fromtimestamp, which the platform may limit.
         let dt = py.import("datetime")?;
         let utc = dt.getattr("timezone")?.getattr("utc")?;
-        Ok(Some(
-            dt.getattr("datetime")?
-                .call_method1("fromtimestamp", (secs, utc))?,
-        ))
+        let epoch = dt
+            .getattr("datetime")?
+            .call1((1970, 1, 1, 0, 0, 0, 0, utc))?;
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("seconds", secs)?;
+        let delta = dt.getattr("timedelta")?.call((), Some(&kwargs))?;
+        Ok(Some(epoch.add(delta)?))
     }
 
     /// alibabacloud-oss-v2: both halves of the AccessKey are present.

@@ -127,6 +127,7 @@ def test_explain_prints_stages_to_stderr_and_url_to_stdout(env, capsys):
     assert "\n/examplebucket/k\n" in err  # the canonical URI line
     assert "OSS4-HMAC-SHA256\n20231114T221320Z\n20231114/cn-hangzhou/oss/aliyun_v4_request\n" in err
     assert SK not in err and SK not in out
+    assert TOKEN not in err and "******" in err  # str(details) masks the token; the URL carries it
 
 
 @pytest.mark.parametrize("endpoint,region", [
