@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use super::auth_base::{sign_rtmp_url, AuthBase};
+use super::auth_methods::{auth_pymethods, SignVersion};
 use super::clock::{absolute_expiration, http_date_now};
 use super::credentials::{PyStaticProvider, Resolved};
 use super::explain::SigningDetails;
@@ -132,101 +133,39 @@ pub struct ProviderAuth {
     mac: KeyedMac<Hmac<Sha1>>,
 }
 
-#[pymethods]
-impl ProviderAuth {
-    #[new]
-    fn py_new(credentials_provider: Py<PyAny>) -> (Self, AuthBase) {
-        (ProviderAuth::default(), AuthBase::new(credentials_provider))
-    }
+impl SignVersion for ProviderAuth {
+    const VERSION: &'static str = "v1";
 
-    fn _sign_request(
-        slf: PyRef<'_, Self>,
-        req: &Bound<'_, PyAny>,
+    fn sign_request(
+        &self,
+        base: &AuthBase,
+        req: &Request<'_>,
         bucket_name: &Bound<'_, PyAny>,
         key: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
-        sign_request(
-            slf.as_super(),
-            &slf.mac,
-            &Request::of(req)?,
-            bucket_name,
-            key,
-            false,
-        )
-        .map(drop)
-    }
-
-    fn _sign_url(
-        slf: PyRef<'_, Self>,
-        req: &Bound<'_, PyAny>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
-        expires: &Bound<'_, PyAny>,
-    ) -> PyResult<String> {
-        let d = sign_url(
-            slf.as_super(),
-            &slf.mac,
-            &Request::of(req)?,
-            bucket_name,
-            key,
-            expires,
-            false,
-        )?;
-        Ok(d.url.unwrap_or_default())
-    }
-
-    fn _sign_rtmp_url(
-        slf: PyRef<'_, Self>,
-        url: &Bound<'_, PyAny>,
-        bucket_name: &Bound<'_, PyAny>,
-        channel_name: &Bound<'_, PyAny>,
-        expires: &Bound<'_, PyAny>,
-        params: &Bound<'_, PyAny>,
-    ) -> PyResult<String> {
-        let creds = slf.as_super().credentials(url.py())?;
-        sign_rtmp_url(&creds, url, bucket_name, channel_name, expires, params)
-    }
-
-    /// Signs `req` like `_sign_request` and returns the string to sign and signature.
-    fn sign_request_explained(
-        slf: PyRef<'_, Self>,
-        req: &Bound<'_, PyAny>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
+        in_additional_headers: Option<&Bound<'_, PyAny>>,
+        explain: bool,
     ) -> PyResult<SigningDetails> {
-        sign_request(
-            slf.as_super(),
-            &slf.mac,
-            &Request::of(req)?,
-            bucket_name,
-            key,
-            true,
-        )
+        // V1 has no additional headers; the Python methods take none.
+        let _ = in_additional_headers;
+        sign_request(base, &self.mac, req, bucket_name, key, explain)
     }
 
-    /// Signs `req` like `_sign_url` and returns the URL with the string to sign.
-    fn sign_url_explained(
-        slf: PyRef<'_, Self>,
-        req: &Bound<'_, PyAny>,
+    fn sign_url(
+        &self,
+        base: &AuthBase,
+        req: &Request<'_>,
         bucket_name: &Bound<'_, PyAny>,
         key: &Bound<'_, PyAny>,
         expires: &Bound<'_, PyAny>,
+        in_additional_headers: Option<&Bound<'_, PyAny>>,
+        explain: bool,
     ) -> PyResult<SigningDetails> {
-        sign_url(
-            slf.as_super(),
-            &slf.mac,
-            &Request::of(req)?,
-            bucket_name,
-            key,
-            expires,
-            true,
-        )
-    }
-
-    fn auth_version(&self) -> &'static str {
-        "v1"
+        let _ = in_additional_headers;
+        sign_url(base, &self.mac, req, bucket_name, key, expires, explain)
     }
 }
+
+auth_pymethods!(ProviderAuth; {});
 
 /// Signature version 1 with a fixed AccessKey (oss2's `Auth`).
 #[pyclass(extends = ProviderAuth, subclass, module = "ossauth", name = "Auth")]

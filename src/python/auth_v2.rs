@@ -6,6 +6,7 @@ use pyo3::sync::GILOnceCell;
 use pyo3::types::{PyList, PySet, PyString};
 
 use super::auth_base::{sign_rtmp_url, AuthBase};
+use super::auth_methods::{auth_pymethods, SignVersion};
 use super::clock::{absolute_expiration, http_date_now};
 use super::credentials::{PyStaticProvider, Resolved};
 use super::explain::SigningDetails;
@@ -187,114 +188,53 @@ pub struct ProviderAuthV2 {
     mac: KeyedMac<Hmac<Sha256>>,
 }
 
-#[pymethods]
-impl ProviderAuthV2 {
-    #[new]
-    fn py_new(credentials_provider: Py<PyAny>) -> (Self, AuthBase) {
-        (
-            ProviderAuthV2::default(),
-            AuthBase::new(credentials_provider),
-        )
-    }
+impl SignVersion for ProviderAuthV2 {
+    const VERSION: &'static str = "v2";
 
-    #[pyo3(signature = (req, bucket_name, key, in_additional_headers=None))]
-    fn _sign_request(
-        slf: PyRef<'_, Self>,
-        req: &Bound<'_, PyAny>,
+    fn sign_request(
+        &self,
+        base: &AuthBase,
+        req: &Request<'_>,
         bucket_name: &Bound<'_, PyAny>,
         key: &Bound<'_, PyAny>,
         in_additional_headers: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
-        sign_request(
-            slf.as_super(),
-            &slf.mac,
-            &Request::of(req)?,
-            bucket_name,
-            key,
-            in_additional_headers,
-            false,
-        )
-        .map(drop)
-    }
-
-    #[pyo3(signature = (req, bucket_name, key, expires, in_additional_headers=None))]
-    fn _sign_url(
-        slf: PyRef<'_, Self>,
-        req: &Bound<'_, PyAny>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
-        expires: &Bound<'_, PyAny>,
-        in_additional_headers: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<String> {
-        let d = sign_url(
-            slf.as_super(),
-            &slf.mac,
-            &Request::of(req)?,
-            bucket_name,
-            key,
-            expires,
-            in_additional_headers,
-            false,
-        )?;
-        Ok(d.url.unwrap_or_default())
-    }
-
-    fn _sign_rtmp_url(
-        slf: PyRef<'_, Self>,
-        url: &Bound<'_, PyAny>,
-        bucket_name: &Bound<'_, PyAny>,
-        channel_name: &Bound<'_, PyAny>,
-        expires: &Bound<'_, PyAny>,
-        params: &Bound<'_, PyAny>,
-    ) -> PyResult<String> {
-        let creds = slf.as_super().credentials(url.py())?;
-        sign_rtmp_url(&creds, url, bucket_name, channel_name, expires, params)
-    }
-
-    #[pyo3(signature = (req, bucket_name, key, in_additional_headers=None))]
-    fn sign_request_explained(
-        slf: PyRef<'_, Self>,
-        req: &Bound<'_, PyAny>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
-        in_additional_headers: Option<&Bound<'_, PyAny>>,
+        explain: bool,
     ) -> PyResult<SigningDetails> {
         sign_request(
-            slf.as_super(),
-            &slf.mac,
-            &Request::of(req)?,
+            base,
+            &self.mac,
+            req,
             bucket_name,
             key,
             in_additional_headers,
-            true,
+            explain,
         )
     }
 
-    #[pyo3(signature = (req, bucket_name, key, expires, in_additional_headers=None))]
-    fn sign_url_explained(
-        slf: PyRef<'_, Self>,
-        req: &Bound<'_, PyAny>,
+    fn sign_url(
+        &self,
+        base: &AuthBase,
+        req: &Request<'_>,
         bucket_name: &Bound<'_, PyAny>,
         key: &Bound<'_, PyAny>,
         expires: &Bound<'_, PyAny>,
         in_additional_headers: Option<&Bound<'_, PyAny>>,
+        explain: bool,
     ) -> PyResult<SigningDetails> {
         sign_url(
-            slf.as_super(),
-            &slf.mac,
-            &Request::of(req)?,
+            base,
+            &self.mac,
+            req,
             bucket_name,
             key,
             expires,
             in_additional_headers,
-            true,
+            explain,
         )
     }
-
-    fn auth_version(&self) -> &'static str {
-        "v2"
-    }
 }
+
+auth_pymethods!(ProviderAuthV2, in_additional_headers; {});
 
 /// Signature version 2 with a fixed AccessKey (oss2's `AuthV2`).
 #[pyclass(extends = ProviderAuthV2, subclass, module = "ossauth", name = "AuthV2")]

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use super::auth_base::{sign_rtmp_url, AuthBase};
+use super::auth_methods::{auth_pymethods, SignVersion};
 use super::clock::{iso8601_now, relative_expiration};
 use super::credentials::{PyStaticProvider, Resolved};
 use super::errors::client_error;
@@ -123,11 +124,14 @@ fn details(
 
 /// Signature version 4 with any credentials provider (oss2's `ProviderAuthV4`).
 #[pyclass(extends = AuthBase, subclass, module = "ossauth", name = "ProviderAuthV4")]
+#[derive(Default)]
 pub struct ProviderAuthV4 {
     keys: SigningKeyCache,
 }
 
-impl ProviderAuthV4 {
+impl SignVersion for ProviderAuthV4 {
+    const VERSION: &'static str = "v4";
+
     fn sign_request(
         &self,
         base: &AuthBase,
@@ -241,123 +245,12 @@ impl ProviderAuthV4 {
     }
 }
 
-#[pymethods]
-impl ProviderAuthV4 {
-    #[new]
-    fn py_new(credentials_provider: Py<PyAny>) -> (Self, AuthBase) {
-        (
-            ProviderAuthV4::default_parts(),
-            AuthBase::new(credentials_provider),
-        )
-    }
-
-    #[pyo3(signature = (req, bucket_name, key, in_additional_headers=None))]
-    fn _sign_request(
-        slf: PyRef<'_, Self>,
-        req: &Bound<'_, PyAny>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
-        in_additional_headers: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
-        slf.sign_request(
-            slf.as_super(),
-            &Request::of(req)?,
-            bucket_name,
-            key,
-            in_additional_headers,
-            false,
-        )
-        .map(drop)
-    }
-
-    #[pyo3(signature = (req, bucket_name, key, expires, in_additional_headers=None))]
-    fn _sign_url(
-        slf: PyRef<'_, Self>,
-        req: &Bound<'_, PyAny>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
-        expires: &Bound<'_, PyAny>,
-        in_additional_headers: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<String> {
-        let d = slf.sign_url(
-            slf.as_super(),
-            &Request::of(req)?,
-            bucket_name,
-            key,
-            expires,
-            in_additional_headers,
-            false,
-        )?;
-        Ok(d.url.unwrap_or_default())
-    }
-
-    fn _sign_rtmp_url(
-        slf: PyRef<'_, Self>,
-        url: &Bound<'_, PyAny>,
-        bucket_name: &Bound<'_, PyAny>,
-        channel_name: &Bound<'_, PyAny>,
-        expires: &Bound<'_, PyAny>,
-        params: &Bound<'_, PyAny>,
-    ) -> PyResult<String> {
-        let creds = slf.as_super().credentials(url.py())?;
-        sign_rtmp_url(&creds, url, bucket_name, channel_name, expires, params)
-    }
-
-    #[pyo3(signature = (req, bucket_name, key, in_additional_headers=None))]
-    fn sign_request_explained(
-        slf: PyRef<'_, Self>,
-        req: &Bound<'_, PyAny>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
-        in_additional_headers: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<SigningDetails> {
-        slf.sign_request(
-            slf.as_super(),
-            &Request::of(req)?,
-            bucket_name,
-            key,
-            in_additional_headers,
-            true,
-        )
-    }
-
-    #[pyo3(signature = (req, bucket_name, key, expires, in_additional_headers=None))]
-    fn sign_url_explained(
-        slf: PyRef<'_, Self>,
-        req: &Bound<'_, PyAny>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
-        expires: &Bound<'_, PyAny>,
-        in_additional_headers: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<SigningDetails> {
-        slf.sign_url(
-            slf.as_super(),
-            &Request::of(req)?,
-            bucket_name,
-            key,
-            expires,
-            in_additional_headers,
-            true,
-        )
-    }
-
-    fn auth_version(&self) -> &'static str {
-        "v4"
-    }
-
-    /// Number of signing keys currently cached (diagnostics).
+auth_pymethods!(ProviderAuthV4, in_additional_headers; {
+    /// Number of signing keys currently cached (diagnostics and tests).
     fn _cached_signing_keys(&self) -> usize {
         self.keys.len()
     }
-}
-
-impl ProviderAuthV4 {
-    fn default_parts() -> Self {
-        ProviderAuthV4 {
-            keys: SigningKeyCache::new(),
-        }
-    }
-}
+});
 
 /// Signature version 4 with a fixed AccessKey (oss2's `AuthV4`).
 #[pyclass(extends = ProviderAuthV4, subclass, module = "ossauth", name = "AuthV4")]
@@ -373,7 +266,7 @@ impl AuthV4 {
     ) -> PyResult<PyClassInitializer<Self>> {
         let provider = PyStaticProvider::stripped(py, access_key_id, access_key_secret)?;
         Ok(PyClassInitializer::from(AuthBase::new(provider))
-            .add_subclass(ProviderAuthV4::default_parts())
+            .add_subclass(ProviderAuthV4::default())
             .add_subclass(AuthV4))
     }
 }

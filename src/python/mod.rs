@@ -2,6 +2,7 @@
 //! core, writes headers and params back.
 
 mod auth_base;
+mod auth_methods;
 mod auth_v1;
 mod auth_v2;
 mod auth_v4;
