@@ -8,33 +8,46 @@ use super::auth_base::AuthBase;
 use super::explain::SigningDetails;
 use super::request::Request;
 
+/// One `_sign_request` / `_sign_url` call: oss2's arguments, the auth's provider, and whether
+/// to keep each stage's text for `*_explained`.
+pub struct Call<'a, 'py> {
+    pub base: &'a AuthBase,
+    pub req: Request<'py>,
+    pub bucket_name: &'a Bound<'py, PyAny>,
+    pub key: &'a Bound<'py, PyAny>,
+    /// V2/V4 only; None when not given.
+    pub in_additional_headers: Option<&'a Bound<'py, PyAny>>,
+    pub explain: bool,
+}
+
 /// One signature version's header and URL signing.
 pub trait SignVersion {
     /// What `auth_version()` returns.
     const VERSION: &'static str;
 
-    /// `explain` asks for the canonical text of each stage in the result (it costs allocations).
-    fn sign_request(
-        &self,
-        base: &AuthBase,
-        req: &Request<'_>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
-        in_additional_headers: Option<&Bound<'_, PyAny>>,
-        explain: bool,
-    ) -> PyResult<SigningDetails>;
+    fn sign_request(&self, call: &Call<'_, '_>) -> PyResult<SigningDetails>;
 
-    #[allow(clippy::too_many_arguments)]
-    fn sign_url(
-        &self,
-        base: &AuthBase,
-        req: &Request<'_>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
-        expires: &Bound<'_, PyAny>,
-        in_additional_headers: Option<&Bound<'_, PyAny>>,
-        explain: bool,
-    ) -> PyResult<SigningDetails>;
+    fn sign_url(&self, call: &Call<'_, '_>, expires: &Bound<'_, PyAny>)
+        -> PyResult<SigningDetails>;
+}
+
+/// Builds the call for the generated methods.
+pub fn call<'a, 'py>(
+    base: &'a AuthBase,
+    req: &Bound<'py, PyAny>,
+    bucket_name: &'a Bound<'py, PyAny>,
+    key: &'a Bound<'py, PyAny>,
+    in_additional_headers: Option<&'a Bound<'py, PyAny>>,
+    explain: bool,
+) -> PyResult<Call<'a, 'py>> {
+    Ok(Call {
+        base,
+        req: Request::of(req)?,
+        bucket_name,
+        key,
+        in_additional_headers,
+        explain,
+    })
 }
 
 /// The `#[pymethods]` of a `Provider*` auth class implementing [`SignVersion`] and `Default`.
@@ -59,9 +72,8 @@ macro_rules! auth_pymethods {
                 $($addl: Option<&Bound<'_, PyAny>>,)?
             ) -> PyResult<()> {
                 let additional: Option<&Bound<'_, PyAny>> = None $(.or($addl))?;
-                let req = Request::of(req)?;
-                SignVersion::sign_request(&*slf, slf.as_super(), &req, bucket_name, key, additional, false)
-                    .map(drop)
+                let c = $crate::python::auth_methods::call(slf.as_super(), req, bucket_name, key, additional, false)?;
+                slf.sign_request(&c).map(drop)
             }
 
             #[pyo3(signature = (req, bucket_name, key, expires $(, $addl = None)?))]
@@ -74,11 +86,8 @@ macro_rules! auth_pymethods {
                 $($addl: Option<&Bound<'_, PyAny>>,)?
             ) -> PyResult<String> {
                 let additional: Option<&Bound<'_, PyAny>> = None $(.or($addl))?;
-                let req = Request::of(req)?;
-                let d = SignVersion::sign_url(
-                    &*slf, slf.as_super(), &req, bucket_name, key, expires, additional, false,
-                )?;
-                Ok(d.url.unwrap_or_default())
+                let c = $crate::python::auth_methods::call(slf.as_super(), req, bucket_name, key, additional, false)?;
+                Ok(slf.sign_url(&c, expires)?.url.unwrap_or_default())
             }
 
             /// Signs `req` like `_sign_request` and returns each stage's text.
@@ -91,8 +100,7 @@ macro_rules! auth_pymethods {
                 $($addl: Option<&Bound<'_, PyAny>>,)?
             ) -> PyResult<SigningDetails> {
                 let additional: Option<&Bound<'_, PyAny>> = None $(.or($addl))?;
-                let req = Request::of(req)?;
-                SignVersion::sign_request(&*slf, slf.as_super(), &req, bucket_name, key, additional, true)
+                slf.sign_request(&$crate::python::auth_methods::call(slf.as_super(), req, bucket_name, key, additional, true)?)
             }
 
             /// Signs `req` like `_sign_url` and returns the URL with each stage's text.
@@ -106,10 +114,7 @@ macro_rules! auth_pymethods {
                 $($addl: Option<&Bound<'_, PyAny>>,)?
             ) -> PyResult<SigningDetails> {
                 let additional: Option<&Bound<'_, PyAny>> = None $(.or($addl))?;
-                let req = Request::of(req)?;
-                SignVersion::sign_url(
-                    &*slf, slf.as_super(), &req, bucket_name, key, expires, additional, true,
-                )
+                slf.sign_url(&$crate::python::auth_methods::call(slf.as_super(), req, bucket_name, key, additional, true)?, expires)
             }
 
             /// oss2's RTMP push-URL signature (V1 style whatever the version).

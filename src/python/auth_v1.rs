@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use super::auth_base::{sign_rtmp_url, AuthBase};
-use super::auth_methods::{auth_pymethods, SignVersion};
+use super::auth_methods::{auth_pymethods, Call, SignVersion};
 use super::clock::{absolute_expiration, http_date_now};
 use super::credentials::{PyStaticProvider, Resolved};
 use super::explain::SigningDetails;
@@ -54,55 +54,6 @@ fn signature(
     Ok((sts, sig))
 }
 
-fn sign_request(
-    base: &AuthBase,
-    mac: &KeyedMac<Hmac<Sha1>>,
-    req: &Request<'_>,
-    bucket_name: &Bound<'_, PyAny>,
-    key: &Bound<'_, PyAny>,
-    explain: bool,
-) -> PyResult<SigningDetails> {
-    let py = req.py();
-    let creds = base.credentials(py)?;
-    let headers = Headers::of(req)?;
-    if let Some(token) = creds.token() {
-        headers.set(intern!(py, "x-oss-security-token"), token)?;
-    }
-    headers.set(intern!(py, "date"), http_date_now(py).into_any())?;
-    let params = req.get(intern!(py, "params"))?;
-    let (sts, sig) = signature(req, &headers, &params, bucket_name, key, &creds, mac)?;
-    let authorization = v1::authorization(creds.id(), &sig);
-    headers.set_str(intern!(py, "authorization"), &authorization)?;
-    details(explain, sts, sig, Some(authorization), None).finish(explain, &creds)
-}
-
-fn sign_url(
-    base: &AuthBase,
-    mac: &KeyedMac<Hmac<Sha1>>,
-    req: &Request<'_>,
-    bucket_name: &Bound<'_, PyAny>,
-    key: &Bound<'_, PyAny>,
-    expires: &Bound<'_, PyAny>,
-    explain: bool,
-) -> PyResult<SigningDetails> {
-    let py = req.py();
-    let creds = base.credentials(py)?;
-    let params = req.get(intern!(py, "params"))?;
-    if let Some(token) = creds.token() {
-        params.set_item(intern!(py, "security-token"), token)?;
-    }
-    let expiration = absolute_expiration(expires)?;
-    // oss2 reuses the Date slot of the string to sign for the expiration.
-    let headers = Headers::of(req)?;
-    headers.set_str(intern!(py, "date"), &expiration)?;
-    let (sts, sig) = signature(req, &headers, &params, bucket_name, key, &creds, mac)?;
-    params.set_item(intern!(py, "OSSAccessKeyId"), creds.id())?;
-    params.set_item(intern!(py, "Expires"), &expiration)?;
-    params.set_item(intern!(py, "Signature"), &sig)?;
-    let url = url_with_query(str_of(&req.get_str(intern!(py, "url"))?)?, &params)?;
-    details(explain, sts, sig, None, Some(url)).finish(explain, &creds)
-}
-
 /// The outcome; the text of each stage only when `explain` asks for it (it costs allocations).
 fn details(
     explain: bool,
@@ -136,32 +87,62 @@ pub struct ProviderAuth {
 impl SignVersion for ProviderAuth {
     const VERSION: &'static str = "v1";
 
-    fn sign_request(
-        &self,
-        base: &AuthBase,
-        req: &Request<'_>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
-        in_additional_headers: Option<&Bound<'_, PyAny>>,
-        explain: bool,
-    ) -> PyResult<SigningDetails> {
-        // V1 has no additional headers; the Python methods take none.
-        let _ = in_additional_headers;
-        sign_request(base, &self.mac, req, bucket_name, key, explain)
+    fn sign_request(&self, call: &Call<'_, '_>) -> PyResult<SigningDetails> {
+        let (req, explain) = (&call.req, call.explain);
+        let mac = &self.mac;
+        let py = req.py();
+        let creds = call.base.credentials(py)?;
+        let headers = Headers::of(req)?;
+        if let Some(token) = creds.token() {
+            headers.set(intern!(py, "x-oss-security-token"), token)?;
+        }
+        headers.set(intern!(py, "date"), http_date_now(py).into_any())?;
+        let params = req.get(intern!(py, "params"))?;
+        let (sts, sig) = signature(
+            req,
+            &headers,
+            &params,
+            call.bucket_name,
+            call.key,
+            &creds,
+            mac,
+        )?;
+        let authorization = v1::authorization(creds.id(), &sig);
+        headers.set_str(intern!(py, "authorization"), &authorization)?;
+        details(explain, sts, sig, Some(authorization), None).finish(explain, &creds)
     }
 
     fn sign_url(
         &self,
-        base: &AuthBase,
-        req: &Request<'_>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
+        call: &Call<'_, '_>,
         expires: &Bound<'_, PyAny>,
-        in_additional_headers: Option<&Bound<'_, PyAny>>,
-        explain: bool,
     ) -> PyResult<SigningDetails> {
-        let _ = in_additional_headers;
-        sign_url(base, &self.mac, req, bucket_name, key, expires, explain)
+        let (req, explain) = (&call.req, call.explain);
+        let mac = &self.mac;
+        let py = req.py();
+        let creds = call.base.credentials(py)?;
+        let params = req.get(intern!(py, "params"))?;
+        if let Some(token) = creds.token() {
+            params.set_item(intern!(py, "security-token"), token)?;
+        }
+        let expiration = absolute_expiration(expires)?;
+        // oss2 reuses the Date slot of the string to sign for the expiration.
+        let headers = Headers::of(req)?;
+        headers.set_str(intern!(py, "date"), &expiration)?;
+        let (sts, sig) = signature(
+            req,
+            &headers,
+            &params,
+            call.bucket_name,
+            call.key,
+            &creds,
+            mac,
+        )?;
+        params.set_item(intern!(py, "OSSAccessKeyId"), creds.id())?;
+        params.set_item(intern!(py, "Expires"), &expiration)?;
+        params.set_item(intern!(py, "Signature"), &sig)?;
+        let url = url_with_query(str_of(&req.get_str(intern!(py, "url"))?)?, &params)?;
+        details(explain, sts, sig, None, Some(url)).finish(explain, &creds)
     }
 }
 

@@ -6,7 +6,7 @@ use pyo3::sync::GILOnceCell;
 use pyo3::types::{PyList, PySet, PyString};
 
 use super::auth_base::{sign_rtmp_url, AuthBase};
-use super::auth_methods::{auth_pymethods, SignVersion};
+use super::auth_methods::{auth_pymethods, Call, SignVersion};
 use super::clock::{absolute_expiration, http_date_now};
 use super::credentials::{PyStaticProvider, Resolved};
 use super::explain::SigningDetails;
@@ -73,92 +73,6 @@ fn signature(
     Ok((sts, sig))
 }
 
-fn sign_request(
-    base: &AuthBase,
-    mac: &KeyedMac<Hmac<Sha256>>,
-    req: &Request<'_>,
-    bucket_name: &Bound<'_, PyAny>,
-    key: &Bound<'_, PyAny>,
-    in_additional_headers: Option<&Bound<'_, PyAny>>,
-    explain: bool,
-) -> PyResult<SigningDetails> {
-    let py = req.py();
-    let creds = base.credentials(py)?;
-    let headers = Headers::of(req)?;
-    if let Some(token) = creds.token() {
-        headers.set(intern!(py, "x-oss-security-token"), token)?;
-    }
-    let wanted = match in_additional_headers {
-        Some(w) if !w.is_none() => lowered_set(w)?,
-        _ => default_additional(py)?.clone(),
-    };
-    let additional = headers.present_additional(&wanted)?;
-    headers.set(intern!(py, "date"), http_date_now(py).into_any())?;
-    let params = req.get(intern!(py, "params"))?;
-    let (sts, sig) = signature(
-        req,
-        &headers,
-        &params,
-        bucket_name,
-        key,
-        &additional,
-        &creds,
-        mac,
-    )?;
-    let names: Vec<&str> = additional.iter().map(String::as_str).collect();
-    let authorization = v2::authorization(creds.id(), &names, &sig);
-    headers.set_str(intern!(py, "authorization"), &authorization)?;
-    details(explain, sts, sig, Some(authorization), None).finish(explain, &creds)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn sign_url(
-    base: &AuthBase,
-    mac: &KeyedMac<Hmac<Sha256>>,
-    req: &Request<'_>,
-    bucket_name: &Bound<'_, PyAny>,
-    key: &Bound<'_, PyAny>,
-    expires: &Bound<'_, PyAny>,
-    in_additional_headers: Option<&Bound<'_, PyAny>>,
-    explain: bool,
-) -> PyResult<SigningDetails> {
-    let py = req.py();
-    let creds = base.credentials(py)?;
-    let params = req.get(intern!(py, "params"))?;
-    let headers = Headers::of(req)?;
-    if let Some(token) = creds.token() {
-        params.set_item(intern!(py, "security-token"), token)?;
-    }
-    let additional = match in_additional_headers {
-        Some(w) if !w.is_none() => headers.present_additional(&lowered_set(w)?)?,
-        _ => Vec::new(),
-    };
-    let expiration = absolute_expiration(expires)?;
-    headers.set_str(intern!(py, "date"), &expiration)?;
-    params.set_item(intern!(py, "x-oss-signature-version"), "OSS2")?;
-    params.set_item(intern!(py, "x-oss-expires"), &expiration)?;
-    params.set_item(intern!(py, "x-oss-access-key-id"), creds.id())?;
-    if !additional.is_empty() {
-        params.set_item(
-            intern!(py, "x-oss-additional-headers"),
-            additional.join(";"),
-        )?;
-    }
-    let (sts, sig) = signature(
-        req,
-        &headers,
-        &params,
-        bucket_name,
-        key,
-        &additional,
-        &creds,
-        mac,
-    )?;
-    params.set_item(intern!(py, "x-oss-signature"), &sig)?;
-    let url = url_with_query(str_of(&req.get_str(intern!(py, "url"))?)?, &params)?;
-    details(explain, sts, sig, None, Some(url)).finish(explain, &creds)
-}
-
 fn details(
     explain: bool,
     sts: v2::StringToSign,
@@ -191,46 +105,80 @@ pub struct ProviderAuthV2 {
 impl SignVersion for ProviderAuthV2 {
     const VERSION: &'static str = "v2";
 
-    fn sign_request(
-        &self,
-        base: &AuthBase,
-        req: &Request<'_>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
-        in_additional_headers: Option<&Bound<'_, PyAny>>,
-        explain: bool,
-    ) -> PyResult<SigningDetails> {
-        sign_request(
-            base,
-            &self.mac,
+    fn sign_request(&self, call: &Call<'_, '_>) -> PyResult<SigningDetails> {
+        let (req, explain) = (&call.req, call.explain);
+        let mac = &self.mac;
+        let py = req.py();
+        let creds = call.base.credentials(py)?;
+        let headers = Headers::of(req)?;
+        if let Some(token) = creds.token() {
+            headers.set(intern!(py, "x-oss-security-token"), token)?;
+        }
+        let wanted = match call.in_additional_headers {
+            Some(w) if !w.is_none() => lowered_set(w)?,
+            _ => default_additional(py)?.clone(),
+        };
+        let additional = headers.present_additional(&wanted)?;
+        headers.set(intern!(py, "date"), http_date_now(py).into_any())?;
+        let params = req.get(intern!(py, "params"))?;
+        let (sts, sig) = signature(
             req,
-            bucket_name,
-            key,
-            in_additional_headers,
-            explain,
-        )
+            &headers,
+            &params,
+            call.bucket_name,
+            call.key,
+            &additional,
+            &creds,
+            mac,
+        )?;
+        let names: Vec<&str> = additional.iter().map(String::as_str).collect();
+        let authorization = v2::authorization(creds.id(), &names, &sig);
+        headers.set_str(intern!(py, "authorization"), &authorization)?;
+        details(explain, sts, sig, Some(authorization), None).finish(explain, &creds)
     }
 
     fn sign_url(
         &self,
-        base: &AuthBase,
-        req: &Request<'_>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
+        call: &Call<'_, '_>,
         expires: &Bound<'_, PyAny>,
-        in_additional_headers: Option<&Bound<'_, PyAny>>,
-        explain: bool,
     ) -> PyResult<SigningDetails> {
-        sign_url(
-            base,
-            &self.mac,
+        let (req, explain) = (&call.req, call.explain);
+        let mac = &self.mac;
+        let py = req.py();
+        let creds = call.base.credentials(py)?;
+        let params = req.get(intern!(py, "params"))?;
+        let headers = Headers::of(req)?;
+        if let Some(token) = creds.token() {
+            params.set_item(intern!(py, "security-token"), token)?;
+        }
+        let additional = match call.in_additional_headers {
+            Some(w) if !w.is_none() => headers.present_additional(&lowered_set(w)?)?,
+            _ => Vec::new(),
+        };
+        let expiration = absolute_expiration(expires)?;
+        headers.set_str(intern!(py, "date"), &expiration)?;
+        params.set_item(intern!(py, "x-oss-signature-version"), "OSS2")?;
+        params.set_item(intern!(py, "x-oss-expires"), &expiration)?;
+        params.set_item(intern!(py, "x-oss-access-key-id"), creds.id())?;
+        if !additional.is_empty() {
+            params.set_item(
+                intern!(py, "x-oss-additional-headers"),
+                additional.join(";"),
+            )?;
+        }
+        let (sts, sig) = signature(
             req,
-            bucket_name,
-            key,
-            expires,
-            in_additional_headers,
-            explain,
-        )
+            &headers,
+            &params,
+            call.bucket_name,
+            call.key,
+            &additional,
+            &creds,
+            mac,
+        )?;
+        params.set_item(intern!(py, "x-oss-signature"), &sig)?;
+        let url = url_with_query(str_of(&req.get_str(intern!(py, "url"))?)?, &params)?;
+        details(explain, sts, sig, None, Some(url)).finish(explain, &creds)
     }
 }
 

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use super::auth_base::{sign_rtmp_url, AuthBase};
-use super::auth_methods::{auth_pymethods, SignVersion};
+use super::auth_methods::{auth_pymethods, Call, SignVersion};
 use super::clock::{iso8601_now, relative_expiration};
 use super::credentials::{PyStaticProvider, Resolved};
 use super::errors::client_error;
@@ -132,15 +132,8 @@ pub struct ProviderAuthV4 {
 impl SignVersion for ProviderAuthV4 {
     const VERSION: &'static str = "v4";
 
-    fn sign_request(
-        &self,
-        base: &AuthBase,
-        req: &Request<'_>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
-        in_additional_headers: Option<&Bound<'_, PyAny>>,
-        explain: bool,
-    ) -> PyResult<SigningDetails> {
+    fn sign_request(&self, call: &Call<'_, '_>) -> PyResult<SigningDetails> {
+        let (req, explain) = (&call.req, call.explain);
         let py = req.py();
         if req.get(intern!(py, "region"))?.is_none() {
             return Err(client_error(
@@ -148,7 +141,7 @@ impl SignVersion for ProviderAuthV4 {
                 "The region should not be None in signature version 4.",
             ));
         }
-        let creds = base.credentials(py)?;
+        let creds = call.base.credentials(py)?;
         let headers = Headers::of(req)?;
         if let Some(token) = creds.token() {
             headers.set(intern!(py, "x-oss-security-token"), token)?;
@@ -159,7 +152,7 @@ impl SignVersion for ProviderAuthV4 {
             intern!(py, "x-oss-content-sha256"),
             intern!(py, "UNSIGNED-PAYLOAD").clone().into_any(),
         )?;
-        let additional = match in_additional_headers {
+        let additional = match call.in_additional_headers {
             Some(w) if !w.is_none() => Some(additional_order(&lower_names(w)?)?),
             _ => None,
         };
@@ -170,8 +163,8 @@ impl SignVersion for ProviderAuthV4 {
             req,
             &headers,
             &params,
-            bucket_name,
-            key,
+            call.bucket_name,
+            call.key,
             additional.as_deref(),
             &creds,
             &datetime,
@@ -184,25 +177,20 @@ impl SignVersion for ProviderAuthV4 {
         details(explain, signed, Some(authorization), None).finish(explain, &creds)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn sign_url(
         &self,
-        base: &AuthBase,
-        req: &Request<'_>,
-        bucket_name: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
+        call: &Call<'_, '_>,
         expires: &Bound<'_, PyAny>,
-        in_additional_headers: Option<&Bound<'_, PyAny>>,
-        explain: bool,
     ) -> PyResult<SigningDetails> {
+        let (req, explain) = (&call.req, call.explain);
         let py = req.py();
-        let creds = base.credentials(py)?;
+        let creds = call.base.credentials(py)?;
         let params = req.get(intern!(py, "params"))?;
         if let Some(token) = creds.token() {
             params.set_item(intern!(py, "x-oss-security-token"), token)?;
         }
         let headers = Headers::of(req)?;
-        let present = match in_additional_headers {
+        let present = match call.in_additional_headers {
             Some(w) if !w.is_none() => headers.present_additional(&lowered_set(w)?)?,
             _ => Vec::new(),
         };
@@ -231,8 +219,8 @@ impl SignVersion for ProviderAuthV4 {
             req,
             &headers,
             &params,
-            bucket_name,
-            key,
+            call.bucket_name,
+            call.key,
             Some(&additional),
             &creds,
             &datetime,
