@@ -139,4 +139,33 @@ macro_rules! auth_pymethods {
     };
 }
 
-pub(crate) use auth_pymethods;
+/// A direct-AccessKey class (oss2's `Auth`, `AuthV2`, `AuthV4`): `$parent` with a static
+/// provider built from the stripped AccessKey, as oss2's constructors strip it.
+macro_rules! direct_auth {
+    ($ty:ident, $parent:ty, $name:literal, $doc:literal) => {
+        #[doc = $doc]
+        #[pyo3::pyclass(extends = $parent, subclass, module = "ossauth", name = $name)]
+        pub struct $ty;
+
+        #[pyo3::pymethods]
+        impl $ty {
+            #[new]
+            fn py_new(
+                py: Python<'_>,
+                access_key_id: &Bound<'_, pyo3::types::PyString>,
+                access_key_secret: &Bound<'_, pyo3::types::PyString>,
+            ) -> PyResult<PyClassInitializer<Self>> {
+                let provider = $crate::python::credentials::PyStaticProvider::stripped(
+                    py,
+                    access_key_id,
+                    access_key_secret,
+                )?;
+                Ok(PyClassInitializer::from(AuthBase::new(provider))
+                    .add_subclass(<$parent>::default())
+                    .add_subclass($ty))
+            }
+        }
+    };
+}
+
+pub(crate) use {auth_pymethods, direct_auth};

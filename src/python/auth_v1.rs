@@ -2,12 +2,11 @@
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::PyString;
 
 use super::auth_base::{sign_rtmp_url, AuthBase};
-use super::auth_methods::{auth_pymethods, Call, SignVersion};
+use super::auth_methods::{auth_pymethods, direct_auth, Call, SignVersion};
 use super::clock::{absolute_expiration, http_date_now};
-use super::credentials::{PyStaticProvider, Resolved};
+use super::credentials::Resolved;
 use super::explain::SigningDetails;
 use super::request::{
     bucket_arg, key_arg, url_with_query, view, HeaderRules, Headers, ParamRule, Params, Request,
@@ -54,29 +53,6 @@ fn signature(
     Ok((sts, sig))
 }
 
-/// The outcome; the text of each stage only when `explain` asks for it (it costs allocations).
-fn details(
-    explain: bool,
-    sts: v1::StringToSign,
-    sig: String,
-    authorization: Option<String>,
-    url: Option<String>,
-) -> SigningDetails {
-    SigningDetails {
-        version: "v1",
-        canonical_request: None,
-        string_to_sign: if explain {
-            sts.to_string()
-        } else {
-            String::new()
-        },
-        signature: sig,
-        authorization,
-        url,
-        shown: None,
-    }
-}
-
 /// Signature version 1 with any credentials provider (oss2's `ProviderAuth`).
 #[pyclass(extends = AuthBase, subclass, module = "ossauth", name = "ProviderAuth")]
 #[derive(Default)]
@@ -109,7 +85,8 @@ impl SignVersion for ProviderAuth {
         )?;
         let authorization = v1::authorization(creds.id(), &sig);
         headers.set_str(intern!(py, "authorization"), &authorization)?;
-        details(explain, sts, sig, Some(authorization), None).finish(explain, &creds)
+        SigningDetails::new("v1", explain, &sts, sig, Some(authorization), None)
+            .finish(explain, &creds)
     }
 
     fn sign_url(
@@ -142,27 +119,15 @@ impl SignVersion for ProviderAuth {
         params.set_item(intern!(py, "Expires"), &expiration)?;
         params.set_item(intern!(py, "Signature"), &sig)?;
         let url = url_with_query(str_of(&req.get_str(intern!(py, "url"))?)?, &params)?;
-        details(explain, sts, sig, None, Some(url)).finish(explain, &creds)
+        SigningDetails::new("v1", explain, &sts, sig, None, Some(url)).finish(explain, &creds)
     }
 }
 
 auth_pymethods!(ProviderAuth; {});
 
-/// Signature version 1 with a fixed AccessKey (oss2's `Auth`).
-#[pyclass(extends = ProviderAuth, subclass, module = "ossauth", name = "Auth")]
-pub struct Auth;
-
-#[pymethods]
-impl Auth {
-    #[new]
-    fn py_new(
-        py: Python<'_>,
-        access_key_id: &Bound<'_, PyString>,
-        access_key_secret: &Bound<'_, PyString>,
-    ) -> PyResult<PyClassInitializer<Self>> {
-        let provider = PyStaticProvider::stripped(py, access_key_id, access_key_secret)?;
-        Ok(PyClassInitializer::from(AuthBase::new(provider))
-            .add_subclass(ProviderAuth::default())
-            .add_subclass(Auth))
-    }
-}
+direct_auth!(
+    Auth,
+    ProviderAuth,
+    "Auth",
+    "Signature version 1 with a fixed AccessKey (oss2's `Auth`)."
+);

@@ -3,12 +3,12 @@
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
-use pyo3::types::{PyList, PySet, PyString};
+use pyo3::types::{PyList, PySet};
 
 use super::auth_base::{sign_rtmp_url, AuthBase};
-use super::auth_methods::{auth_pymethods, Call, SignVersion};
+use super::auth_methods::{auth_pymethods, direct_auth, Call, SignVersion};
 use super::clock::{absolute_expiration, http_date_now};
-use super::credentials::{PyStaticProvider, Resolved};
+use super::credentials::Resolved;
 use super::explain::SigningDetails;
 use super::request::{
     bucket_arg, key_arg, lowered_set, url_with_query, view, HeaderRules, Headers, ParamRule,
@@ -73,28 +73,6 @@ fn signature(
     Ok((sts, sig))
 }
 
-fn details(
-    explain: bool,
-    sts: v2::StringToSign,
-    sig: String,
-    authorization: Option<String>,
-    url: Option<String>,
-) -> SigningDetails {
-    SigningDetails {
-        version: "v2",
-        canonical_request: None,
-        string_to_sign: if explain {
-            sts.to_string()
-        } else {
-            String::new()
-        },
-        signature: sig,
-        authorization,
-        url,
-        shown: None,
-    }
-}
-
 /// Signature version 2 with any credentials provider (oss2's `ProviderAuthV2`).
 #[pyclass(extends = AuthBase, subclass, module = "ossauth", name = "ProviderAuthV2")]
 #[derive(Default)]
@@ -134,7 +112,8 @@ impl SignVersion for ProviderAuthV2 {
         let names: Vec<&str> = additional.iter().map(String::as_str).collect();
         let authorization = v2::authorization(creds.id(), &names, &sig);
         headers.set_str(intern!(py, "authorization"), &authorization)?;
-        details(explain, sts, sig, Some(authorization), None).finish(explain, &creds)
+        SigningDetails::new("v2", explain, &sts, sig, Some(authorization), None)
+            .finish(explain, &creds)
     }
 
     fn sign_url(
@@ -178,27 +157,15 @@ impl SignVersion for ProviderAuthV2 {
         )?;
         params.set_item(intern!(py, "x-oss-signature"), &sig)?;
         let url = url_with_query(str_of(&req.get_str(intern!(py, "url"))?)?, &params)?;
-        details(explain, sts, sig, None, Some(url)).finish(explain, &creds)
+        SigningDetails::new("v2", explain, &sts, sig, None, Some(url)).finish(explain, &creds)
     }
 }
 
 auth_pymethods!(ProviderAuthV2, in_additional_headers; {});
 
-/// Signature version 2 with a fixed AccessKey (oss2's `AuthV2`).
-#[pyclass(extends = ProviderAuthV2, subclass, module = "ossauth", name = "AuthV2")]
-pub struct AuthV2;
-
-#[pymethods]
-impl AuthV2 {
-    #[new]
-    fn py_new(
-        py: Python<'_>,
-        access_key_id: &Bound<'_, PyString>,
-        access_key_secret: &Bound<'_, PyString>,
-    ) -> PyResult<PyClassInitializer<Self>> {
-        let provider = PyStaticProvider::stripped(py, access_key_id, access_key_secret)?;
-        Ok(PyClassInitializer::from(AuthBase::new(provider))
-            .add_subclass(ProviderAuthV2::default())
-            .add_subclass(AuthV2))
-    }
-}
+direct_auth!(
+    AuthV2,
+    ProviderAuthV2,
+    "AuthV2",
+    "Signature version 2 with a fixed AccessKey (oss2's `AuthV2`)."
+);

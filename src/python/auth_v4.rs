@@ -7,9 +7,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use super::auth_base::{sign_rtmp_url, AuthBase};
-use super::auth_methods::{auth_pymethods, Call, SignVersion};
+use super::auth_methods::{auth_pymethods, direct_auth, Call, SignVersion};
 use super::clock::{iso8601_now, relative_expiration};
-use super::credentials::{PyStaticProvider, Resolved};
+use super::credentials::Resolved;
 use super::errors::client_error;
 use super::explain::SigningDetails;
 use super::request::{
@@ -107,19 +107,9 @@ fn details(
     authorization: Option<String>,
     url: Option<String>,
 ) -> SigningDetails {
-    SigningDetails {
-        version: "v4",
-        canonical_request: s.canonical.map(|c| c.to_string()),
-        string_to_sign: if explain {
-            s.sts.to_string()
-        } else {
-            String::new()
-        },
-        signature: s.signature,
-        authorization,
-        url,
-        shown: None,
-    }
+    let mut d = SigningDetails::new("v4", explain, &s.sts, s.signature, authorization, url);
+    d.canonical_request = s.canonical.map(|c| c.to_string());
+    d
 }
 
 /// Signature version 4 with any credentials provider (oss2's `ProviderAuthV4`).
@@ -240,21 +230,9 @@ auth_pymethods!(ProviderAuthV4, in_additional_headers; {
     }
 });
 
-/// Signature version 4 with a fixed AccessKey (oss2's `AuthV4`).
-#[pyclass(extends = ProviderAuthV4, subclass, module = "ossauth", name = "AuthV4")]
-pub struct AuthV4;
-
-#[pymethods]
-impl AuthV4 {
-    #[new]
-    fn py_new(
-        py: Python<'_>,
-        access_key_id: &Bound<'_, PyString>,
-        access_key_secret: &Bound<'_, PyString>,
-    ) -> PyResult<PyClassInitializer<Self>> {
-        let provider = PyStaticProvider::stripped(py, access_key_id, access_key_secret)?;
-        Ok(PyClassInitializer::from(AuthBase::new(provider))
-            .add_subclass(ProviderAuthV4::default())
-            .add_subclass(AuthV4))
-    }
-}
+direct_auth!(
+    AuthV4,
+    ProviderAuthV4,
+    "AuthV4",
+    "Signature version 4 with a fixed AccessKey (oss2's `AuthV4`)."
+);

@@ -36,6 +36,31 @@ pub struct SigningDetails {
 }
 
 impl SigningDetails {
+    /// The outcome of a signing; the text of each stage only when `explain` asks for it
+    /// (formatting it costs allocations on every request otherwise).
+    pub fn new(
+        version: &'static str,
+        explain: bool,
+        string_to_sign: &dyn std::fmt::Display,
+        signature: String,
+        authorization: Option<String>,
+        url: Option<String>,
+    ) -> Self {
+        SigningDetails {
+            version,
+            canonical_request: None,
+            string_to_sign: if explain {
+                string_to_sign.to_string()
+            } else {
+                String::new()
+            },
+            signature,
+            authorization,
+            url,
+            shown: None,
+        }
+    }
+
     /// Finishes the outcome of a signing: when explaining, prepares the masked text for
     /// `repr()`/`str()` (the token raw and percent-encoded, as it appears in headers, V1
     /// resources and V4 queries).
