@@ -23,10 +23,12 @@ from ._core import (
     ProviderAuth,
     ProviderAuthV2,
     ProviderAuthV4,
+    RefreshingCredentialsProvider,
     SigningDetails,
     SigningError,
     StaticCredentialsProvider,
 )
+from ._refreshing import CredentialsClientProvider, FunctionComputeCredentialsProvider
 from ._auth import (
     AUTH_VERSION_1,
     AUTH_VERSION_2,
@@ -48,11 +50,14 @@ __all__ = [
     "AuthV2",
     "AuthV4",
     "Credentials",
+    "CredentialsClientProvider",
     "CredentialsError",
     "EnvironmentVariableCredentialsProvider",
+    "FunctionComputeCredentialsProvider",
     "ProviderAuth",
     "ProviderAuthV2",
     "ProviderAuthV4",
+    "RefreshingCredentialsProvider",
     "SigningDetails",
     "SigningError",
     "StaticCredentialsProvider",

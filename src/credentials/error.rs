@@ -1,16 +1,17 @@
+use std::borrow::Cow;
 use std::fmt;
 
 /// Why credentials could not be had: which source, and what went wrong. Never holds a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialsError {
-    pub source: &'static str,
+    pub source: Cow<'static, str>,
     pub message: String,
 }
 
 impl CredentialsError {
-    pub fn new(source: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(source: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         CredentialsError {
-            source,
+            source: source.into(),
             message: message.into(),
         }
     }

@@ -1,5 +1,6 @@
 //! Credentials and their sources. Each source is one file and implements [`Provide`].
 
+pub mod cache;
 pub mod env;
 mod error;
 mod expiration;
@@ -9,6 +10,7 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+pub use cache::{Fetched, RefreshingCache};
 pub use env::EnvironmentVariable;
 pub use error::CredentialsError;
 pub use expiration::parse_iso8601;

@@ -10,6 +10,7 @@ mod clock;
 mod credentials;
 mod errors;
 mod explain;
+mod refreshing;
 mod request;
 mod text;
 
@@ -18,9 +19,15 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
+    // Core log records (refreshes, failures) go to `logging`, under the `ossauth` logger. No
+    // caching of levels: the application's logging configuration is read as it changes.
+    pyo3_log::Logger::new(py, pyo3_log::Caching::Nothing)?
+        .install()
+        .ok();
     m.add_class::<credentials::PyCredentials>()?;
     m.add_class::<credentials::PyStaticProvider>()?;
     m.add_class::<credentials::PyEnvProvider>()?;
+    m.add_class::<refreshing::PyRefreshing>()?;
     m.add_class::<auth_base::AuthBase>()?;
     m.add_class::<auth_v1::ProviderAuth>()?;
     m.add_class::<auth_v1::Auth>()?;

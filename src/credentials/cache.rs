@@ -1,0 +1,477 @@
+//! The refreshing cache every refreshing credentials source sits in.
+//!
+//! For credentials fetched at `f` that expire at `e` (lifetime `L = e - f`):
+//!
+//! - until `max(f + L/2, e - 15 min)` they are simply served (the hot path: one atomic load,
+//!   no lock shared by threads, no allocation);
+//! - from then (advisory window) the first caller starts one background refresh and every
+//!   caller keeps getting the current credentials without waiting;
+//! - from `max(f + 3L/4, e - 5 min)` (mandatory window) callers wait for the one shared
+//!   refresh, at most `timeout`; the caller is expected to release the GIL around [`get`].
+//!
+//! Credentials without an expiration are served until `refresh_interval` (if any) has passed,
+//! then refreshed in the background. A failed refresh never fails a caller while the cached
+//! credentials are still valid: it is logged and retried after an exponential backoff with
+//! jitter (1 s doubling, at most 60 s). After expiry callers get the last error, never expired
+//! credentials; credentials that arrive expired are an error and replace nothing.
+//!
+//! Every decision reads [`crate::clock`], so tests drive the windows and the backoff by
+//! freezing it. Refreshes run on a short-lived thread per refresh (none when idle). After
+//! `fork()` the child starts with fresh coordination state: it never waits for a refresh thread
+//! that only exists in the parent.
+//!
+//! [`get`]: RefreshingCache::get
+
+use std::borrow::Cow;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use arc_swap::{ArcSwap, ArcSwapOption, Guard};
+
+use super::CredentialsError;
+use crate::clock;
+
+const SECOND: i64 = 1_000_000;
+const MINUTE: i64 = 60 * SECOND;
+const MAX_BACKOFF: i64 = 60 * SECOND;
+
+/// What a fetch returns: the value and when it expires (microseconds since the epoch).
+pub struct Fetched<T> {
+    pub value: T,
+    pub expires_at: Option<i64>,
+}
+
+type FetchFn<T> = dyn Fn() -> Result<Fetched<T>, CredentialsError> + Send + Sync;
+
+/// Cached credentials and the instants that govern them (microseconds since the epoch).
+pub struct Entry<T> {
+    pub value: T,
+    pub fetched_at: i64,
+    pub expires_at: Option<i64>,
+    pub advisory_at: i64,
+    pub mandatory_at: i64,
+}
+
+impl<T> Entry<T> {
+    fn new(value: T, fetched_at: i64, expires_at: Option<i64>, interval: Option<i64>) -> Self {
+        let (advisory_at, mandatory_at) = match expires_at {
+            Some(e) => {
+                let life = e - fetched_at;
+                (
+                    (fetched_at + life / 2).max(e - 15 * MINUTE),
+                    (fetched_at + life / 4 * 3).max(e - 5 * MINUTE),
+                )
+            }
+            // Never expires: refresh in the background once the interval has passed.
+            None => (
+                interval.map_or(i64::MAX, |i| fetched_at.saturating_add(i)),
+                i64::MAX,
+            ),
+        };
+        Entry {
+            value,
+            fetched_at,
+            expires_at,
+            advisory_at,
+            mandatory_at,
+        }
+    }
+
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires_at.is_some_and(|e| now >= e)
+    }
+}
+
+pub struct Options {
+    /// Names the source in errors and log records.
+    pub source: Cow<'static, str>,
+    /// For credentials without an expiration: refresh after this long.
+    pub refresh_interval: Option<Duration>,
+    /// How long a caller in the mandatory window waits for the refresh.
+    pub timeout: Duration,
+}
+
+/// Who is refreshing, and how the last attempts went. Replaced after `fork()`.
+struct Coordinator {
+    pid: u32,
+    state: Mutex<RefreshState>,
+    done: Condvar,
+}
+
+#[derive(Default)]
+struct RefreshState {
+    in_flight: bool,
+    failures: u32,
+    /// No new attempt before this instant (backoff after failures).
+    retry_at: i64,
+    last_error: Option<CredentialsError>,
+}
+
+impl Coordinator {
+    fn new() -> Self {
+        Coordinator {
+            pid: std::process::id(),
+            state: Mutex::new(RefreshState::default()),
+            done: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, RefreshState> {
+        // A panic never happens while the lock is held (fetch runs outside it); if one did,
+        // the state is still whole.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+struct Inner<T> {
+    current: ArcSwapOption<Entry<T>>,
+    coord: ArcSwap<Coordinator>,
+    fetch: Box<FetchFn<T>>,
+    options: Options,
+    /// Fetch calls made, for tests and diagnostics.
+    fetches: AtomicU64,
+}
+
+/// A refreshing cache of `T` (credentials) filled by a fetch function.
+pub struct RefreshingCache<T> {
+    inner: Arc<Inner<T>>,
+}
+
+impl<T: Send + Sync + 'static> RefreshingCache<T> {
+    pub fn new(
+        options: Options,
+        fetch: impl Fn() -> Result<Fetched<T>, CredentialsError> + Send + Sync + 'static,
+    ) -> Self {
+        RefreshingCache {
+            inner: Arc::new(Inner {
+                current: ArcSwapOption::empty(),
+                coord: ArcSwap::from_pointee(Coordinator::new()),
+                fetch: Box::new(fetch),
+                options,
+                fetches: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The hot path: the current entry if no refresh is due yet. No lock, no allocation.
+    pub fn fresh(&self) -> Option<Guard<Option<Arc<Entry<T>>>>> {
+        let guard = self.inner.current.load();
+        match &*guard {
+            Some(e) if clock::now_micros() < e.advisory_at => Some(guard),
+            _ => None,
+        }
+    }
+
+    /// Valid credentials: served, refreshed in the background, or waited for (blocking, at
+    /// most the timeout) as the windows say.
+    pub fn get(&self) -> Result<Arc<Entry<T>>, CredentialsError> {
+        let now = clock::now_micros();
+        let current = self.inner.current.load_full();
+        if let Some(e) = &current {
+            if now < e.advisory_at {
+                return Ok(e.clone());
+            }
+            if now < e.mandatory_at && !e.is_expired(now) {
+                let coord = self.coordinator();
+                let mut state = coord.lock();
+                self.start_refresh(&coord, &mut state, now);
+                return Ok(e.clone());
+            }
+        }
+        self.wait_for_refresh()
+    }
+
+    /// Number of fetches started so far.
+    pub fn fetch_count(&self) -> u64 {
+        self.inner.fetches.load(Ordering::Relaxed)
+    }
+
+    /// The cached entry, whatever its state.
+    pub fn peek(&self) -> Option<Arc<Entry<T>>> {
+        self.inner.current.load_full()
+    }
+
+    pub fn source(&self) -> &str {
+        &self.inner.options.source
+    }
+
+    /// The mandatory window, expired or empty cache: wait for the one shared refresh.
+    fn wait_for_refresh(&self) -> Result<Arc<Entry<T>>, CredentialsError> {
+        let coord = self.coordinator();
+        let deadline = Instant::now() + self.inner.options.timeout;
+        let mut state = coord.lock();
+        loop {
+            let now = clock::now_micros();
+            let current = self.inner.current.load_full();
+            let usable = current.filter(|e| !e.is_expired(now));
+            if let Some(e) = &usable {
+                if now < e.mandatory_at {
+                    // Refreshed meanwhile.
+                    return Ok(e.clone());
+                }
+            }
+            if !state.in_flight && !self.start_refresh(&coord, &mut state, now) {
+                // Backing off after a failure: keep what is still valid, else say why.
+                return usable.ok_or_else(|| self.failure(&state));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return usable.ok_or_else(|| {
+                    CredentialsError::new(
+                        self.inner.options.source.clone(),
+                        format!(
+                            "no credentials: the refresh did not finish within {:.1} s",
+                            self.inner.options.timeout.as_secs_f64()
+                        ),
+                    )
+                });
+            }
+            state = coord
+                .done
+                .wait_timeout(state, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// The error for a caller left without credentials after failed refreshes.
+    fn failure(&self, state: &RefreshState) -> CredentialsError {
+        match &state.last_error {
+            Some(e) => CredentialsError::new(
+                e.source.clone(),
+                format!(
+                    "{} ({} failed attempt{} in a row, and no unexpired credentials cached)",
+                    e.message,
+                    state.failures,
+                    if state.failures == 1 { "" } else { "s" }
+                ),
+            ),
+            None => CredentialsError::new(self.inner.options.source.clone(), "no credentials"),
+        }
+    }
+
+    /// Starts a background refresh unless one is in flight or the backoff forbids it.
+    /// Returns whether a refresh is now in flight.
+    fn start_refresh(&self, coord: &Arc<Coordinator>, state: &mut RefreshState, now: i64) -> bool {
+        if state.in_flight {
+            return true;
+        }
+        if now < state.retry_at {
+            return false;
+        }
+        state.in_flight = true;
+        self.inner.fetches.fetch_add(1, Ordering::Relaxed);
+        let inner = self.inner.clone();
+        let thread_coord = coord.clone();
+        let spawned = std::thread::Builder::new()
+            .name("ossauth-refresh".into())
+            .spawn(move || refresh(&inner, &thread_coord));
+        if let Err(e) = spawned {
+            state.in_flight = false;
+            // Not logged here: the lock is held, and logging may need the GIL. Callers get it.
+            let _ = record_failure(
+                state,
+                CredentialsError::new(
+                    self.inner.options.source.clone(),
+                    format!("cannot start a refresh thread: {e}"),
+                ),
+                now,
+            );
+            return false;
+        }
+        true
+    }
+
+    /// The coordinator of this process: a child after `fork()` gets a fresh one, since the
+    /// parent's may be locked or waiting for a thread that the child does not have.
+    fn coordinator(&self) -> Arc<Coordinator> {
+        let coord = self.inner.coord.load_full();
+        if coord.pid == std::process::id() {
+            return coord;
+        }
+        let fresh = Arc::new(Coordinator::new());
+        let previous = self.inner.coord.compare_and_swap(&coord, fresh.clone());
+        if Arc::ptr_eq(&previous, &coord) {
+            fresh
+        } else {
+            // Another thread of the child replaced it first.
+            self.inner.coord.load_full()
+        }
+    }
+}
+
+/// Runs one fetch (on the refresh thread) and publishes its outcome.
+fn refresh<T>(inner: &Inner<T>, coord: &Coordinator) {
+    let options = &inner.options;
+    let fetched = catch_unwind(AssertUnwindSafe(|| (inner.fetch)())).unwrap_or_else(|_| {
+        Err(CredentialsError::new(
+            options.source.clone(),
+            "the fetch function panicked",
+        ))
+    });
+    let now = clock::now_micros();
+    let outcome = fetched.and_then(|f| match f.expires_at {
+        Some(e) if e <= now => Err(CredentialsError::new(
+            options.source.clone(),
+            format!(
+                "fetched credentials had already expired ({} s ago)",
+                (now - e) / SECOND
+            ),
+        )),
+        _ => Ok(Entry::new(
+            f.value,
+            now,
+            f.expires_at,
+            options
+                .refresh_interval
+                .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX)),
+        )),
+    });
+    let mut log_after = None;
+    let mut state = coord.lock();
+    let failure = match outcome {
+        Ok(entry) => {
+            let valid_for = entry.expires_at.map(|e| (e - now) / SECOND);
+            inner.current.store(Some(Arc::new(entry)));
+            state.failures = 0;
+            state.retry_at = 0;
+            state.last_error = None;
+            match valid_for {
+                Some(s) => log_after = Some(format!("credentials refreshed, valid for {s} s")),
+                None => log_after = Some("credentials refreshed".to_owned()),
+            }
+            None
+        }
+        Err(e) => Some(record_failure(&mut state, e, now)),
+    };
+    state.in_flight = false;
+    coord.done.notify_all();
+    drop(state);
+    // Logged after unlocking: forwarding a record to Python takes the GIL, which a caller
+    // may hold while it waits for this lock.
+    match failure {
+        Some(line) => log::warn!("{}: {line}", options.source),
+        None => {
+            if let Some(line) = log_after {
+                log::debug!("{}: {line}", options.source);
+            }
+        }
+    }
+}
+
+/// Records a failed attempt and schedules the next; returns the line to log (once unlocked).
+fn record_failure(state: &mut RefreshState, e: CredentialsError, now: i64) -> String {
+    state.failures = state.failures.saturating_add(1);
+    let wait = backoff(state.failures, now);
+    state.retry_at = now.saturating_add(wait);
+    let line = format!(
+        "credentials refresh failed (attempt {}), next attempt in {:.1} s: {}",
+        state.failures,
+        wait as f64 / SECOND as f64,
+        e.message
+    );
+    state.last_error = Some(e);
+    line
+}
+
+/// Exponential backoff with jitter: 1 s doubling per failure, at most 60 s, each wait drawn
+/// from its upper half so that many processes do not retry in step.
+fn backoff(failures: u32, now: i64) -> i64 {
+    let ceiling = SECOND
+        .saturating_mul(1i64 << failures.saturating_sub(1).min(16))
+        .min(MAX_BACKOFF);
+    let half = ceiling / 2;
+    half + jitter(now) % (half + 1)
+}
+
+/// A cheap pseudo-random number (splitmix64 of the instant and a per-process counter); the
+/// jitter only needs to differ between processes and attempts.
+fn jitter(now: i64) -> i64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut z = (now as u64)
+        .wrapping_add(u64::from(std::process::id()) << 32)
+        .wrapping_add(COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    ((z ^ (z >> 31)) >> 1) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    const T0: i64 = 1_700_000_000 * SECOND;
+
+    #[test]
+    fn windows_for_an_hour_and_for_fifteen_minutes() {
+        let hour = Entry::new((), T0, Some(T0 + 60 * MINUTE), None);
+        assert_eq!(hour.advisory_at, T0 + 45 * MINUTE); // e - 15 min beats f + L/2
+        assert_eq!(hour.mandatory_at, T0 + 55 * MINUTE); // e - 5 min beats f + 3L/4
+        let short = Entry::new((), T0, Some(T0 + 15 * MINUTE), None);
+        assert_eq!(short.advisory_at, T0 + 7 * MINUTE + 30 * SECOND); // f + L/2
+        assert_eq!(
+            short.mandatory_at,
+            T0 + 11 * MINUTE + 15 * SECOND // f + 3L/4
+        );
+        let forever = Entry::new((), T0, None, Some(10 * MINUTE));
+        assert_eq!(forever.advisory_at, T0 + 10 * MINUTE);
+        assert_eq!(forever.mandatory_at, i64::MAX);
+        assert!(!forever.is_expired(i64::MAX - 1));
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        for failures in 1..40 {
+            let ceiling = (SECOND << (failures - 1).min(16)).min(MAX_BACKOFF);
+            for now in [0, 1, T0, T0 + 7] {
+                let b = backoff(failures, now);
+                assert!(b >= ceiling / 2 && b <= ceiling, "{failures}: {b}");
+            }
+        }
+        assert!(backoff(100, T0) <= MAX_BACKOFF);
+    }
+
+    fn options(timeout_ms: u64) -> Options {
+        Options {
+            source: "test".into(),
+            refresh_interval: None,
+            timeout: Duration::from_millis(timeout_ms),
+        }
+    }
+
+    #[test]
+    fn failing_first_fetch_is_an_error_naming_the_cause() {
+        let cache = RefreshingCache::<u32>::new(options(2000), || {
+            Err(CredentialsError::new("test", "upstream said 500"))
+        });
+        let err = cache.get().err().expect("no credentials");
+        assert!(err.message.contains("upstream said 500"), "{err}");
+        assert_eq!(cache.fetch_count(), 1);
+        // Backing off: no second fetch right away.
+        assert!(cache.get().is_err());
+        assert_eq!(cache.fetch_count(), 1);
+    }
+
+    #[test]
+    fn hanging_fetch_times_out() {
+        let release = Arc::new(AtomicBool::new(false));
+        let r = release.clone();
+        let cache = RefreshingCache::<u32>::new(options(200), move || {
+            while !r.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok(Fetched {
+                value: 1,
+                expires_at: None,
+            })
+        });
+        let started = Instant::now();
+        let err = cache.get().err().expect("timed out");
+        assert!(err.message.contains("did not finish within 0.2 s"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        release.store(true, Ordering::Relaxed);
+    }
+}
