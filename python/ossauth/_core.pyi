@@ -1,7 +1,7 @@
 """Type stubs for the Rust extension ``ossauth._core``."""
 
 import datetime
-from typing import Any, Iterable, Mapping, MutableMapping, Optional, Protocol, Union
+from typing import Any, Awaitable, Callable, Iterable, Mapping, MutableMapping, Optional, Protocol, Union
 
 _Expiration = Union[datetime.datetime, int, float, str, None]
 
@@ -66,6 +66,23 @@ class EnvironmentVariableCredentialsProvider:
 
     def __init__(self) -> None: ...
     def get_credentials(self) -> Credentials: ...
+
+class RefreshingCredentialsProvider:
+    """``fetch()`` (any callable returning credentials in a supported shape) behind the Rust
+    refreshing cache: served while fresh, refreshed in the background from the advisory window,
+    waited for (GIL released, at most ``timeout`` seconds) from the mandatory window."""
+
+    def __init__(
+        self,
+        fetch: Callable[[], Any],
+        *,
+        refresh_interval: Optional[float] = None,
+        timeout: float = 10.0,
+        name: Optional[str] = None,
+    ) -> None: ...
+    def get_credentials(self) -> Credentials: ...
+    def get_credentials_async(self) -> Awaitable[Credentials]: ...
+    def _fetch_count(self) -> int: ...
 
 class SigningDetails:
     """The stages of one signature, to compare with OSS's SignatureDoesNotMatch response."""

@@ -10,7 +10,7 @@ mod clock;
 mod credentials;
 mod errors;
 mod explain;
-mod refreshing;
+pub(crate) mod refreshing;
 mod request;
 mod text;
 

@@ -100,6 +100,21 @@ fn seconds(value: f64, what: &str) -> PyResult<Duration> {
         .map_err(|_| PyValueError::new_err(format!("{what} is too large: {value}")))
 }
 
+impl PyRefreshing {
+    /// `get_credentials()`, for the auth objects' fast path too.
+    pub fn current(&self, py: Python<'_>) -> PyResult<Py<PyCredentials>> {
+        if let Some(guard) = self.cache.fresh() {
+            if let Some(entry) = guard.as_ref() {
+                return Ok(entry.value.clone_ref(py));
+            }
+        }
+        let entry = py
+            .allow_threads(|| self.cache.get())
+            .map_err(|e| credentials_error(&e))?;
+        Ok(entry.value.clone_ref(py))
+    }
+}
+
 #[pymethods]
 impl PyRefreshing {
     #[new]
@@ -149,15 +164,7 @@ impl PyRefreshing {
     /// The current credentials: the cached object while fresh, else refreshed as the windows
     /// say. Raises `CredentialsError` when there are no valid credentials to give.
     fn get_credentials(&self, py: Python<'_>) -> PyResult<Py<PyCredentials>> {
-        if let Some(guard) = self.cache.fresh() {
-            if let Some(entry) = guard.as_ref() {
-                return Ok(entry.value.clone_ref(py));
-            }
-        }
-        let entry = py
-            .allow_threads(|| self.cache.get())
-            .map_err(|e| credentials_error(&e))?;
-        Ok(entry.value.clone_ref(py))
+        self.current(py)
     }
 
     /// `await provider.get_credentials_async()`: never blocks the event loop; a refresh that
