@@ -176,7 +176,16 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
             if now < e.mandatory_at && !e.is_expired(now) {
                 let coord = self.coordinator();
                 let mut state = coord.lock();
-                self.start_refresh(&coord, &mut state, now);
+                // A refresh may have finished between the load above and the lock.
+                let still_due = self
+                    .inner
+                    .current
+                    .load()
+                    .as_ref()
+                    .is_some_and(|c| Arc::ptr_eq(c, e));
+                if still_due {
+                    self.start_refresh(&coord, &mut state, now);
+                }
                 return Ok(e.clone());
             }
         }
@@ -444,6 +453,7 @@ mod tests {
 
     #[test]
     fn failing_first_fetch_is_an_error_naming_the_cause() {
+        let _clock = Frozen::at(T0);
         let cache = RefreshingCache::<u32>::new(options(2000), || {
             Err(CredentialsError::new("test", "upstream said 500"))
         });
@@ -455,8 +465,118 @@ mod tests {
         assert_eq!(cache.fetch_count(), 1);
     }
 
+    /// Tests that freeze the process-wide clock take turns.
+    static CLOCK: Mutex<()> = Mutex::new(());
+
+    struct Frozen<'a>(#[allow(dead_code)] MutexGuard<'a, ()>);
+
+    impl Frozen<'_> {
+        fn at(micros: i64) -> Self {
+            let guard = CLOCK.lock().unwrap_or_else(|e| e.into_inner());
+            clock::freeze(micros);
+            Frozen(guard)
+        }
+        fn set(&self, micros: i64) {
+            clock::freeze(micros);
+        }
+    }
+
+    impl Drop for Frozen<'_> {
+        fn drop(&mut self) {
+            clock::restore(None);
+        }
+    }
+
+    /// A cache whose fetch hands out 1-hour credentials numbered 1, 2, ... (or fails while
+    /// `fail` is set); returns the cache and the switch.
+    fn numbered() -> (RefreshingCache<u32>, Arc<AtomicBool>) {
+        let fail = Arc::new(AtomicBool::new(false));
+        let f = fail.clone();
+        let n = AtomicU64::new(0);
+        let cache = RefreshingCache::new(options(5000), move || {
+            if f.load(Ordering::SeqCst) {
+                return Err(CredentialsError::new("test", "upstream down"));
+            }
+            let i = n.fetch_add(1, Ordering::SeqCst) as u32 + 1;
+            Ok(Fetched {
+                value: i,
+                expires_at: Some(clock::now_micros() + 60 * MINUTE),
+            })
+        });
+        (cache, fail)
+    }
+
+    fn wait_until(mut done: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(
+                Instant::now() < deadline,
+                "background refresh never finished"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    #[test]
+    fn advisory_refreshes_in_background_and_mandatory_waits() {
+        let clock = Frozen::at(T0);
+        let (cache, _) = numbered();
+        assert_eq!(cache.get().unwrap().value, 1);
+        assert!(cache.fresh().is_some());
+        // Advisory: current credentials at once, one background fetch however many callers.
+        clock.set(T0 + 46 * MINUTE);
+        assert!(cache.fresh().is_none());
+        for _ in 0..100 {
+            assert!(matches!(cache.get().unwrap().value, 1 | 2));
+        }
+        wait_until(|| cache.peek().unwrap().value == 2);
+        assert_eq!(cache.fetch_count(), 2);
+        // Mandatory for the second credentials (fetched at T0 + 46 min): waits, gets the third.
+        clock.set(T0 + 46 * MINUTE + 56 * MINUTE);
+        assert_eq!(cache.get().unwrap().value, 3);
+        assert_eq!(cache.fetch_count(), 3);
+    }
+
+    #[test]
+    fn failures_keep_valid_credentials_back_off_and_recover() {
+        let clock = Frozen::at(T0);
+        let (cache, fail) = numbered();
+        cache.get().unwrap();
+        fail.store(true, Ordering::SeqCst);
+        clock.set(T0 + 56 * MINUTE); // mandatory: the refresh fails, the valid ones are served
+        assert_eq!(cache.get().unwrap().value, 1);
+        assert_eq!(cache.fetch_count(), 2);
+        // Within the backoff (at least half a second): no new attempt.
+        clock.set(T0 + 56 * MINUTE + SECOND / 4);
+        assert_eq!(cache.get().unwrap().value, 1);
+        assert_eq!(cache.fetch_count(), 2);
+        // Expired, still failing, past the backoff: an error with the cause, never expired ones.
+        clock.set(T0 + 61 * MINUTE);
+        let err = cache.get().err().expect("expired");
+        assert!(err.message.contains("upstream down"), "{err}");
+        // Recovery.
+        fail.store(false, Ordering::SeqCst);
+        clock.set(T0 + 63 * MINUTE);
+        assert_eq!(cache.get().unwrap().value, 2);
+    }
+
+    #[test]
+    fn credentials_arriving_expired_replace_nothing() {
+        let _clock = Frozen::at(T0);
+        let cache = RefreshingCache::<u32>::new(options(2000), || {
+            Ok(Fetched {
+                value: 9,
+                expires_at: Some(clock::now_micros() - SECOND),
+            })
+        });
+        let err = cache.get().err().expect("expired on arrival");
+        assert!(err.message.contains("already expired"), "{err}");
+        assert!(cache.peek().is_none());
+    }
+
     #[test]
     fn hanging_fetch_times_out() {
+        let _clock = Frozen::at(T0);
         let release = Arc::new(AtomicBool::new(false));
         let r = release.clone();
         let cache = RefreshingCache::<u32>::new(options(200), move || {
