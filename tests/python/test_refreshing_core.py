@@ -1,0 +1,285 @@
+"""RefreshingCredentialsProvider: the windows, the backoff and the faults, driven by the frozen
+clock; 64 threads across both windows; fork and asyncio during a slow refresh."""
+
+import asyncio
+import datetime as dt
+import os
+import sys
+import threading
+import time
+
+import pytest
+
+import ossauth
+from ossauth.testing import frozen_time
+
+T0 = 1_700_000_000
+HOUR = 3600
+DEADLINE = 10  # seconds a background refresh may take before a test calls it stuck
+
+
+def wait_for(predicate, what):
+    end = time.monotonic() + DEADLINE
+    while not predicate():
+        assert time.monotonic() < end, "timed out waiting for " + what
+        time.sleep(0.002)
+
+
+class Upstream:
+    """A fetch function handing out numbered 1-hour STS credentials, or failing on demand."""
+
+    def __init__(self, lifetime=HOUR):
+        self.calls = 0
+        self.fail = None
+        self.lifetime = lifetime
+        self.gate = None  # a threading.Event the fetch waits on, when set
+        self.lock = threading.Lock()
+
+    def __call__(self):
+        if self.gate is not None:
+            assert self.gate.wait(DEADLINE)
+        with self.lock:
+            self.calls += 1
+            n = self.calls
+        if self.fail:
+            raise self.fail
+        now = ossauth.testing.now()
+        return ossauth.Credentials("STS.id%d" % n, "secret-%d" % n, "token-%d" % n,
+                                   now + dt.timedelta(seconds=self.lifetime))
+
+
+def test_hot_path_returns_the_same_object_and_fetches_once():
+    up = Upstream()
+    p = ossauth.RefreshingCredentialsProvider(up)
+    with frozen_time(T0):
+        first = p.get_credentials()
+        assert all(p.get_credentials() is first for _ in range(1000))
+    assert up.calls == 1 and first.access_key_id == "STS.id1"
+
+
+def test_advisory_window_serves_current_and_refreshes_once_in_background():
+    up = Upstream()
+    p = ossauth.RefreshingCredentialsProvider(up)
+    with frozen_time(T0) as t:
+        first = p.get_credentials()
+    with frozen_time(T0 + 45 * 60 - 1):
+        assert p.get_credentials() is first and up.calls == 1  # just before the window
+    up.gate = threading.Event()
+    with frozen_time(T0 + 45 * 60):
+        for _ in range(200):
+            assert p.get_credentials() is first  # never waits, never a second refresh
+        up.gate.set()
+        wait_for(lambda: p.get_credentials().access_key_id == "STS.id2", "the refresh")
+    assert up.calls == 2
+
+
+def test_mandatory_window_waits_for_the_refresh():
+    up = Upstream()
+    p = ossauth.RefreshingCredentialsProvider(up)
+    with frozen_time(T0):
+        p.get_credentials()
+    with frozen_time(T0 + 55 * 60):
+        assert p.get_credentials().access_key_id == "STS.id2"
+    assert up.calls == 2
+
+
+def test_fifteen_minute_credentials_do_not_loop():
+    up = Upstream(lifetime=15 * 60)
+    p = ossauth.RefreshingCredentialsProvider(up)
+    with frozen_time(T0):
+        first = p.get_credentials()
+    with frozen_time(T0 + 7 * 60 + 29):  # advisory is at f + L/2 = 7.5 min, not e - 15 min = f
+        for _ in range(100):
+            assert p.get_credentials() is first
+    assert up.calls == 1
+    with frozen_time(T0 + 11 * 60 + 15):  # mandatory at f + 3L/4
+        assert p.get_credentials().access_key_id == "STS.id2"
+
+
+def test_failures_keep_valid_credentials_back_off_then_expire_with_the_cause():
+    up = Upstream()
+    p = ossauth.RefreshingCredentialsProvider(up)
+    with frozen_time(T0):
+        first = p.get_credentials()
+    up.fail = RuntimeError("metadata service said 503")
+    with frozen_time(T0 + 56 * 60):
+        assert p.get_credentials() is first  # mandatory, failed: still valid, so served
+        assert up.calls == 2
+    with frozen_time(T0 + 56 * 60 + 0.4):  # inside the first backoff ([0.5 s, 1 s])
+        assert p.get_credentials() is first and up.calls == 2
+    with frozen_time(T0 + 56 * 60 + 1.01):  # past it: exactly one more attempt
+        assert p.get_credentials() is first and up.calls == 3
+    with frozen_time(T0 + HOUR):  # expired, still failing
+        with pytest.raises(ossauth.CredentialsError, match="metadata service said 503") as e:
+            p.get_credentials()
+        assert "secret-1" not in str(e.value) and "token-1" not in str(e.value)
+    up.fail = None
+    with frozen_time(T0 + HOUR + 120):
+        assert p.get_credentials().access_key_id == "STS.id%d" % up.calls
+
+
+@pytest.mark.parametrize("returned,message", [
+    (None, "returned None"),
+    (42, "int has no access_key_id"),
+    ({"AccessKeyId": "a"}, "no AccessKeySecret"),
+    ({"Code": "Throttled", "AccessKeyId": "a", "AccessKeySecret": "b"}, "Code is 'Throttled'"),
+    (ossauth.Credentials("a", "", None), "without an AccessKey id or secret"),
+    (ossauth.Credentials("a", "b", "t", T0 - 1), "already expired"),
+])
+def test_bad_arrivals_are_errors_and_replace_nothing(returned, message):
+    good = {"AccessKeyId": "good-id", "AccessKeySecret": "good-secret", "Expiration": T0 + HOUR}
+    answers = [good, returned]
+    p = ossauth.RefreshingCredentialsProvider(lambda: answers[min(len(answers) - 1, calls.append(1) or len(calls) - 1)])
+    calls = []
+    with frozen_time(T0):
+        first = p.get_credentials()
+    with frozen_time(T0 + 56 * 60):  # mandatory: the bad answer arrives, the good one stays
+        assert p.get_credentials() is first
+    bad = ossauth.RefreshingCredentialsProvider(lambda: returned)
+    with frozen_time(T0):
+        with pytest.raises(ossauth.CredentialsError, match=message):
+            bad.get_credentials()
+
+
+def test_a_hanging_fetch_is_an_error_within_the_timeout():
+    gate = threading.Event()
+    p = ossauth.RefreshingCredentialsProvider(lambda: gate.wait(DEADLINE) and None, timeout=0.3)
+    started = time.monotonic()
+    try:
+        with pytest.raises(ossauth.CredentialsError, match="did not finish within 0.3 s"):
+            p.get_credentials()
+        assert time.monotonic() - started < 5
+    finally:
+        gate.set()
+
+
+def test_credentials_without_expiration_and_refresh_interval():
+    up = {"n": 0}
+
+    def fetch():
+        up["n"] += 1
+        return {"AccessKeyId": "id%d" % up["n"], "AccessKeySecret": "s"}
+
+    forever = ossauth.RefreshingCredentialsProvider(fetch)
+    with frozen_time(T0):
+        forever.get_credentials()
+    with frozen_time(T0 + 10 * 365 * 86400):
+        assert forever.get_credentials().access_key_id == "id1"
+    every = ossauth.RefreshingCredentialsProvider(fetch, refresh_interval=600)
+    with frozen_time(T0):
+        assert every.get_credentials().access_key_id == "id2"
+    with frozen_time(T0 + 599):
+        assert every.get_credentials().access_key_id == "id2"
+    with frozen_time(T0 + 600):
+        every.get_credentials()  # starts the background refresh, serves id2
+        wait_for(lambda: every.get_credentials().access_key_id == "id3", "the interval refresh")
+
+
+def test_64_threads_across_both_windows_one_fetch_per_refresh():
+    up = Upstream()
+    p = ossauth.RefreshingCredentialsProvider(up)
+    errors, stale = [], []
+    stop = threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            try:
+                # The clock only moves forward here, so credentials must outlive the instant
+                # read before the call.
+                now = ossauth.testing.now()
+                c = p.get_credentials()
+                if c.expiration <= now:
+                    stale.append(c.access_key_id)
+            except Exception as e:  # noqa: BLE001 - any error fails the test
+                errors.append(repr(e))
+
+    with frozen_time(T0):
+        p.get_credentials()
+        threads = [threading.Thread(target=hammer) for _ in range(64)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(0.1)
+            ossauth._core._freeze_clock((T0 + 46 * 60) * 1_000_000)  # advisory
+            wait_for(lambda: p.get_credentials().access_key_id == "STS.id2", "advisory refresh")
+            time.sleep(0.1)
+            # mandatory for the second credentials, fetched at T0 + 46 min
+            ossauth._core._freeze_clock((T0 + 46 * 60 + 56 * 60) * 1_000_000)
+            wait_for(lambda: p.get_credentials().access_key_id == "STS.id3", "mandatory refresh")
+            time.sleep(0.1)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(DEADLINE)
+    assert errors == [] and stale == []
+    assert up.calls == 3
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork")
+def test_fork_during_a_slow_refresh_child_refreshes_on_its_own():
+    parent = os.getpid()
+    gate = threading.Event()
+
+    def fetch():
+        if os.getpid() == parent:
+            assert gate.wait(DEADLINE)
+        return {"AccessKeyId": "pid%d" % os.getpid(), "AccessKeySecret": "s", "Expiration": T0 + HOUR}
+
+    p = ossauth.RefreshingCredentialsProvider(fetch, timeout=5)
+    with frozen_time(T0):
+        waiter = threading.Thread(target=p.get_credentials)
+        waiter.start()  # a refresh is now in flight in the parent, blocked on the gate
+        time.sleep(0.1)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                code = 0 if p.get_credentials().access_key_id == "pid%d" % os.getpid() else 2
+            finally:
+                os._exit(code)
+        try:
+            end = time.monotonic() + DEADLINE
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    break
+                if time.monotonic() > end:
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+                    pytest.fail("the forked child hung")
+                time.sleep(0.01)
+            assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        finally:
+            gate.set()
+            waiter.join(DEADLINE)
+        assert p.get_credentials().access_key_id == "pid%d" % parent
+
+
+def test_asyncio_slow_refresh_never_blocks_the_loop():
+    gate = threading.Event()
+
+    def fetch():
+        gate.wait(0.5)
+        return {"AccessKeyId": "a", "AccessKeySecret": "s"}
+
+    p = ossauth.RefreshingCredentialsProvider(fetch)
+
+    async def main():
+        ticks = 0
+
+        async def ticker():
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        task = asyncio.ensure_future(ticker())
+        creds = await p.get_credentials_async()
+        during = ticks
+        again = await p.get_credentials_async()  # fresh: straight from the cache
+        task.cancel()
+        return creds, again, during
+
+    creds, again, during = asyncio.run(main())
+    assert creds.access_key_id == "a" and again is creds
+    assert during >= 10  # the loop kept ticking while the refresh took ~0.5 s
