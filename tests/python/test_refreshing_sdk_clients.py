@@ -1,0 +1,141 @@
+"""One RefreshingCredentialsProvider serving the real oss2 and alibabacloud-oss-v2 clients,
+over HTTP, against the local OSS-like server that verifies every signature, across a key
+rotation; and the provider's logging and secret hygiene."""
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+
+import alibabacloud_oss_v2 as oss
+import oss2
+import pytest
+
+import ossauth
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oss_server import OssTestServer  # noqa: E402
+
+REGION, BUCKET = "cn-hangzhou", "rotation-bucket"
+KEYS = [("STS.first", "first-secret-0000", "first-token-0000"),
+        ("STS.second", "second-secret-1111", "second-token-1111")]
+
+
+class Rotating:
+    """Hands out the next key pair on every fetch (each valid for an hour)."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self):
+        key_id, secret, token = KEYS[min(self.calls, len(KEYS) - 1)]
+        self.calls += 1
+        expires = ossauth.testing.now().timestamp() + 3600
+        return {"AccessKeyId": key_id, "AccessKeySecret": secret, "SecurityToken": token,
+                "Expiration": expires}
+
+
+@pytest.fixture
+def server():
+    srv = OssTestServer({k: (s, t) for k, s, t in KEYS}, region=REGION, buckets=(BUCKET,))
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def v2_client(provider, endpoint):
+    cfg = oss.config.load_default()
+    cfg.credentials_provider = provider
+    cfg.region = REGION
+    cfg.endpoint = endpoint
+    cfg.use_path_style = True
+    cfg.disable_ssl = True
+    return oss.Client(cfg)
+
+
+def rotate(provider, fetch):
+    """Moves past the first credentials' mandatory window so the next call fetches anew."""
+    before = fetch.calls
+    with ossauth.testing.frozen_time(ossauth.testing.now().timestamp() + 56 * 60):
+        provider.get_credentials()
+    assert fetch.calls == before + 1
+
+
+def test_one_provider_for_oss2_and_oss_v2_across_a_rotation(server):
+    fetch = Rotating()
+    provider = ossauth.RefreshingCredentialsProvider(fetch)
+    via_oss2 = oss2.Bucket(oss2.ProviderAuthV4(provider), server.endpoint, BUCKET, region=REGION)
+    via_ours = oss2.Bucket(ossauth.ProviderAuthV4(provider), server.endpoint, BUCKET, region=REGION)
+    via_v2 = v2_client(provider, server.endpoint)
+
+    via_oss2.put_object("a.txt", b"from oss2")
+    via_ours.put_object("b.txt", b"from ossauth auth")
+    via_v2.put_object(oss.PutObjectRequest(bucket=BUCKET, key="c.txt", body=b"from oss v2"))
+    assert fetch.calls == 1
+
+    rotate(provider, fetch)
+    assert provider.get_credentials().access_key_id == "STS.second"
+    assert via_oss2.get_object("c.txt").read() == b"from oss v2"
+    assert via_ours.get_object("a.txt").read() == b"from oss2"
+    got = via_v2.get_object(oss.GetObjectRequest(bucket=BUCKET, key="b.txt"))
+    assert got.body.read() == b"from ossauth auth"
+
+    used = {r.access_key_id for r in server.records if getattr(r, "access_key_id", None)}
+    assert used == {"STS.first", "STS.second"}, used
+    assert len(server.records) == 6
+    assert all(r.verified and r.accepted and r.status < 300 for r in server.records), [
+        (r.method, r.status, r.error_code) for r in server.records]
+
+
+def test_oss_v2_reads_none_not_empty_for_a_missing_token():
+    provider = ossauth.RefreshingCredentialsProvider(lambda: {"AccessKeyId": "a", "AccessKeySecret": "s"})
+    creds = provider.get_credentials()
+    assert creds.security_token is None and creds.has_keys()
+
+
+def test_refresh_failures_are_logged_under_ossauth_without_secrets(caplog):
+    fetch = Rotating()
+    provider = ossauth.RefreshingCredentialsProvider(fetch)
+    caplog.set_level(logging.DEBUG, logger="ossauth")
+    with ossauth.testing.frozen_time(1_700_000_000):
+        provider.get_credentials()
+
+        def broken():
+            raise ConnectionError("sts unreachable")
+
+        failing = ossauth.RefreshingCredentialsProvider(broken, timeout=2)
+        with pytest.raises(ossauth.CredentialsError, match="sts unreachable"):
+            failing.get_credentials()
+    records = [r for r in caplog.records if r.name.startswith("ossauth")]
+    assert any(r.levelno == logging.WARNING and "sts unreachable" in r.getMessage() for r in records)
+    assert any(r.levelno == logging.DEBUG and "refreshed" in r.getMessage() for r in records)
+    text = "\n".join(r.getMessage() for r in records) + repr(provider) + str(provider.get_credentials())
+    for _, secret, token in KEYS:
+        assert secret not in text and token not in text
+
+
+def test_no_logging_configuration_no_idle_threads_and_a_prompt_exit():
+    """In a fresh interpreter: importing and using ossauth leaves the root logger alone, starts
+    no thread while idle, and an exit during a slow background refresh does not hang."""
+    code = r'''
+import logging, os, threading, time
+root = logging.getLogger()
+before = (list(root.handlers), root.level, len(os.listdir("/proc/self/task")))
+import ossauth
+ps = [ossauth.RefreshingCredentialsProvider(lambda: {"AccessKeyId": "a", "AccessKeySecret": "s"}) for _ in range(100)]
+for p in ps:
+    p.get_credentials()
+time.sleep(0.2)  # let the refresh threads finish
+after = (list(root.handlers), root.level, len(os.listdir("/proc/self/task")))
+assert before == after, (before, after)
+slow = ossauth.RefreshingCredentialsProvider(lambda: time.sleep(30), refresh_interval=1)
+threading.Thread(target=slow.get_credentials, daemon=True).start()
+time.sleep(0.2)
+print("exiting")
+'''
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "exiting"
