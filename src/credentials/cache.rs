@@ -356,10 +356,10 @@ fn refresh<T>(inner: &Inner<T>, coord: &Coordinator) {
         Err(e) => Some(record_failure(&mut state, e, now)),
     };
     state.in_flight = false;
-    coord.done.notify_all();
     drop(state);
-    // Logged after unlocking: forwarding a record to Python takes the GIL, which a caller
-    // may hold while it waits for this lock.
+    // Logged after unlocking (forwarding a record to Python takes the GIL, which a caller may
+    // hold while it waits for this lock) and before waking the waiters, so that a caller who
+    // gets the error can already see the record.
     match failure {
         Some(line) => log::warn!("{}: {line}", options.source),
         None => {
@@ -368,6 +368,7 @@ fn refresh<T>(inner: &Inner<T>, coord: &Coordinator) {
             }
         }
     }
+    coord.done.notify_all();
 }
 
 /// Records a failed attempt and schedules the next; returns the line to log (once unlocked).
