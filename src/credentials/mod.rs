@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod env;
+pub mod http;
 mod error;
 mod expiration;
 pub mod static_provider;
