@@ -1,8 +1,15 @@
 //! Credentials and their sources. Each source is one file and implements [`Provide`].
 
 pub mod cache;
+pub mod chain;
+pub mod ecs_ram_role;
 pub mod env;
 pub mod http;
+pub mod oidc;
+pub mod profile;
+pub mod ram_role_arn;
+pub mod sts;
+pub mod uri;
 mod error;
 mod expiration;
 pub mod static_provider;
