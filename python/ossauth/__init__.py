@@ -23,12 +23,15 @@ from ._core import (
     ProviderAuth,
     ProviderAuthV2,
     ProviderAuthV4,
-    RefreshingCredentialsProvider,
     SigningDetails,
     SigningError,
     StaticCredentialsProvider,
 )
-from ._refreshing import CredentialsClientProvider, FunctionComputeCredentialsProvider
+from ._refreshing import (
+    CredentialsClientProvider,
+    FunctionComputeCredentialsProvider,
+    RefreshingCredentialsProvider,
+)
 from ._auth import (
     AUTH_VERSION_1,
     AUTH_VERSION_2,

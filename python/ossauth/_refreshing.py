@@ -2,9 +2,76 @@
 that live in Python: Function Compute's context and alibabacloud_credentials' ``Client``."""
 
 import os
+import threading
+import time
 
-from ._core import RefreshingCredentialsProvider
+from ._core import CachedProvider, Credentials
 from ._convert import to_credentials
+
+
+class RefreshingCredentialsProvider(CachedProvider):
+    """``fetch()`` (any callable returning credentials in a supported shape) behind the Rust
+    refreshing cache: served while fresh, refreshed in the background from the advisory window,
+    waited for (GIL released, at most ``timeout`` seconds) from the mandatory window.
+
+    ``fetch`` runs on a short-lived daemon thread, one refresh at a time; its exceptions are
+    logged (logger ``ossauth``) and retried with backoff, and reach callers as
+    ``CredentialsError`` only once no valid credentials are left.
+    """
+
+    def get_credentials(self):
+        """The current credentials (the same object while they are fresh)."""
+        got = self._serve()
+        if type(got) is Credentials:
+            return got
+        return self._pending(got)
+
+    def _pending(self, got):
+        # Refreshes start and waits happen here, in Python, not under a Rust frame: a daemon
+        # thread that needs the GIL while the interpreter exits is ended by CPython (< 3.14)
+        # with a forced unwind, which must not cross Rust frames. A sleep releases the GIL.
+        deadline = None
+        pause = 0.0005
+        while True:
+            if got.ticket is not None:
+                _start(got.ticket)
+            if got.credentials is not None:
+                return got.credentials
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + self._timeout
+            elif now >= deadline:
+                return self._timed_out()
+            time.sleep(min(pause, deadline - now))
+            pause = min(pause * 2, 0.02)
+            got = self._serve()
+            if type(got) is Credentials:
+                return got
+
+
+def _refresh(ticket):
+    """The refresh thread: only Python frames around ``fetch``."""
+    what = "fetch()"
+    try:
+        value = ticket.fetch()
+        if type(value) is not Credentials:
+            what = "reading what fetch() returned"
+            value = to_credentials(value)
+    except BaseException as exc:  # noqa: B902 - whatever it raised is the failed attempt
+        ticket.fail(what, type(exc).__qualname__, _text(exc))
+        return
+    ticket.complete(value)
+
+
+def _text(exc):
+    try:
+        return str(exc)
+    except BaseException:  # noqa: B902 - a broken __str__ must not lose the failure
+        return "(unprintable)"
+
+
+def _start(ticket):
+    threading.Thread(target=_refresh, args=(ticket,), name="ossauth-refresh", daemon=True).start()
 
 _FC_ENV = ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN")
 

@@ -7,7 +7,8 @@
 //! - from then (advisory window) the first caller starts one background refresh and every
 //!   caller keeps getting the current credentials without waiting;
 //! - from `max(f + 3L/4, e - 5 min)` (mandatory window) callers wait for the one shared
-//!   refresh, at most `timeout`; the caller is expected to release the GIL around [`get`].
+//!   refresh, at most `timeout`; the caller is expected to release the GIL around [`get`]
+//!   (or to poll [`serve`] without blocking).
 //!
 //! Credentials without an expiration are served until `refresh_interval` (if any) has passed,
 //! then refreshed in the background. A failed refresh never fails a caller while the cached
@@ -21,6 +22,7 @@
 //! that only exists in the parent.
 //!
 //! [`get`]: RefreshingCache::get
+//! [`serve`]: RefreshingCache::serve
 
 use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -128,27 +130,93 @@ impl Coordinator {
 struct Inner<T> {
     current: ArcSwapOption<Entry<T>>,
     coord: ArcSwap<Coordinator>,
-    fetch: Box<FetchFn<T>>,
+    /// `None`: the owner runs each refresh itself (see [`RefreshingCache::delegated`]).
+    fetch: Option<Box<FetchFn<T>>>,
     options: Options,
     /// Fetch calls made, for tests and diagnostics.
     fetches: AtomicU64,
 }
 
+/// What a caller gets without blocking: credentials to use now, "a refresh is in flight, wait
+/// for it", or why there are none.
+pub enum Served<T> {
+    Ready(Arc<Entry<T>>),
+    Pending,
+    Failed(CredentialsError),
+}
+
+/// The right and the duty to run one refresh: whoever holds it fetches, then calls
+/// [`Ticket::finish`]. Dropped unfinished, it records a failed attempt so that the cache never
+/// waits for a refresh that nobody runs.
+pub struct Ticket<T: Send + Sync + 'static> {
+    inner: Arc<Inner<T>>,
+    coord: Arc<Coordinator>,
+    finished: bool,
+}
+
+impl<T: Send + Sync + 'static> Ticket<T> {
+    pub fn source(&self) -> &Cow<'static, str> {
+        &self.inner.options.source
+    }
+
+    /// Publishes the outcome of the fetch and wakes the callers waiting for it.
+    pub fn finish(mut self, fetched: Result<Fetched<T>, CredentialsError>) {
+        self.finished = true;
+        publish(&self.inner, &self.coord, fetched);
+    }
+
+    /// Runs the cache's own fetch function (a panic is a failed attempt) and publishes.
+    fn run(self) {
+        let fetch = self.inner.fetch.as_ref().expect("a self-refreshing cache");
+        let fetched = catch_unwind(AssertUnwindSafe(fetch)).unwrap_or_else(|_| {
+            Err(CredentialsError::new(
+                self.inner.options.source.clone(),
+                "the fetch function panicked",
+            ))
+        });
+        self.finish(fetched);
+    }
+}
+
+impl<T: Send + Sync + 'static> Drop for Ticket<T> {
+    fn drop(&mut self) {
+        if !self.finished {
+            let error = CredentialsError::new(
+                self.inner.options.source.clone(),
+                "the refresh ended without a result",
+            );
+            publish(&self.inner, &self.coord, Err(error));
+        }
+    }
+}
+
 /// A refreshing cache of `T` (credentials) filled by a fetch function.
-pub struct RefreshingCache<T> {
+pub struct RefreshingCache<T: Send + Sync + 'static> {
     inner: Arc<Inner<T>>,
 }
 
 impl<T: Send + Sync + 'static> RefreshingCache<T> {
+    /// A cache that runs each refresh on a short-lived thread of its own, calling `fetch`.
     pub fn new(
         options: Options,
         fetch: impl Fn() -> Result<Fetched<T>, CredentialsError> + Send + Sync + 'static,
     ) -> Self {
+        Self::build(options, Some(Box::new(fetch)))
+    }
+
+    /// A cache whose refreshes its owner runs: [`serve`](Self::serve) hands out a [`Ticket`]
+    /// when one is due. Python fetch functions run this way, on a Python thread, so that no
+    /// Rust frame is on a stack that CPython may end with `pthread_exit` at shutdown.
+    pub fn delegated(options: Options) -> Self {
+        Self::build(options, None)
+    }
+
+    fn build(options: Options, fetch: Option<Box<FetchFn<T>>>) -> Self {
         RefreshingCache {
             inner: Arc::new(Inner {
                 current: ArcSwapOption::empty(),
                 coord: ArcSwap::from_pointee(Coordinator::new()),
-                fetch: Box::new(fetch),
+                fetch,
                 options,
                 fetches: AtomicU64::new(0),
             }),
@@ -164,14 +232,16 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
         }
     }
 
-    /// Valid credentials: served, refreshed in the background, or waited for (blocking, at
-    /// most the timeout) as the windows say.
-    pub fn get(&self) -> Result<Arc<Entry<T>>, CredentialsError> {
+    /// Never blocks (the coordination lock is never held across a fetch or a wait). Returns
+    /// what the windows say the caller gets now, and a ticket when this call started a
+    /// refresh that the caller must run (or hand to [`launch`](Self::launch)) once it holds
+    /// no lock of its own.
+    pub fn serve(&self) -> (Served<T>, Option<Ticket<T>>) {
         let now = clock::now_micros();
         let current = self.inner.current.load_full();
         if let Some(e) = &current {
             if now < e.advisory_at {
-                return Ok(e.clone());
+                return (Served::Ready(e.clone()), None);
             }
             if now < e.mandatory_at && !e.is_expired(now) {
                 let coord = self.coordinator();
@@ -183,13 +253,109 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
                     .load()
                     .as_ref()
                     .is_some_and(|c| Arc::ptr_eq(c, e));
-                if still_due {
-                    self.start_refresh(&coord, &mut state, now);
-                }
-                return Ok(e.clone());
+                let ticket = if still_due {
+                    self.start_refresh(&coord, &mut state, now)
+                } else {
+                    None
+                };
+                return (Served::Ready(e.clone()), ticket);
             }
         }
-        self.wait_for_refresh()
+        // Mandatory window, expired or empty: the caller needs a refresh.
+        let coord = self.coordinator();
+        let mut state = coord.lock();
+        let usable = self
+            .inner
+            .current
+            .load_full()
+            .filter(|e| !e.is_expired(now));
+        if let Some(e) = &usable {
+            if now < e.mandatory_at {
+                return (Served::Ready(e.clone()), None); // refreshed meanwhile
+            }
+        }
+        if state.in_flight {
+            return (Served::Pending, None);
+        }
+        match self.start_refresh(&coord, &mut state, now) {
+            Some(ticket) => (Served::Pending, Some(ticket)),
+            // Backing off after a failure: keep what is still valid, else say why.
+            None => match usable {
+                Some(e) => (Served::Ready(e), None),
+                None => (Served::Failed(self.failure(&state)), None),
+            },
+        }
+    }
+
+    /// Runs a ticket of a self-refreshing cache on a short-lived thread of its own.
+    pub fn launch(&self, ticket: Ticket<T>) {
+        let spawned = std::thread::Builder::new()
+            .name("ossauth-refresh".into())
+            .spawn(move || ticket.run());
+        // On failure the closure, and with it the ticket, is dropped: a failed attempt.
+        if let Err(e) = spawned {
+            log::warn!("{}: cannot start a refresh thread: {e}", self.source());
+        }
+    }
+
+    /// Valid credentials: served, refreshed in the background, or waited for (blocking, at
+    /// most the timeout) as the windows say. Self-refreshing caches only.
+    pub fn get(&self) -> Result<Arc<Entry<T>>, CredentialsError> {
+        self.get_with(&|ticket| self.launch(ticket))
+    }
+
+    /// [`get`](Self::get) for any cache: `launch` runs the tickets this call starts.
+    pub fn get_with(&self, launch: &dyn Fn(Ticket<T>)) -> Result<Arc<Entry<T>>, CredentialsError> {
+        let deadline = Instant::now() + self.inner.options.timeout;
+        loop {
+            let (served, ticket) = self.serve();
+            if let Some(ticket) = ticket {
+                launch(ticket);
+            }
+            match served {
+                Served::Ready(e) => return Ok(e),
+                Served::Failed(e) => return Err(e),
+                Served::Pending => {}
+            }
+            let coord = self.coordinator();
+            let mut state = coord.lock();
+            while state.in_flight {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    drop(state);
+                    return self.timed_out();
+                }
+                state = coord
+                    .done
+                    .wait_timeout(state, left)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+        }
+    }
+
+    /// After waiting the whole timeout: the cached credentials while still valid, else an
+    /// error saying the refresh did not finish in time.
+    pub fn timed_out(&self) -> Result<Arc<Entry<T>>, CredentialsError> {
+        let now = clock::now_micros();
+        self.inner
+            .current
+            .load_full()
+            .filter(|e| !e.is_expired(now))
+            .ok_or_else(|| {
+                CredentialsError::new(
+                    self.inner.options.source.clone(),
+                    format!(
+                        "no credentials: the refresh did not finish within {:.1} s",
+                        self.inner.options.timeout.as_secs_f64()
+                    ),
+                )
+            })
+    }
+
+    /// How long a caller in the mandatory window waits for a refresh.
+    pub fn timeout(&self) -> Duration {
+        self.inner.options.timeout
     }
 
     /// Number of fetches started so far.
@@ -204,45 +370,6 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
 
     pub fn source(&self) -> &str {
         &self.inner.options.source
-    }
-
-    /// The mandatory window, expired or empty cache: wait for the one shared refresh.
-    fn wait_for_refresh(&self) -> Result<Arc<Entry<T>>, CredentialsError> {
-        let coord = self.coordinator();
-        let deadline = Instant::now() + self.inner.options.timeout;
-        let mut state = coord.lock();
-        loop {
-            let now = clock::now_micros();
-            let current = self.inner.current.load_full();
-            let usable = current.filter(|e| !e.is_expired(now));
-            if let Some(e) = &usable {
-                if now < e.mandatory_at {
-                    // Refreshed meanwhile.
-                    return Ok(e.clone());
-                }
-            }
-            if !state.in_flight && !self.start_refresh(&coord, &mut state, now) {
-                // Backing off after a failure: keep what is still valid, else say why.
-                return usable.ok_or_else(|| self.failure(&state));
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return usable.ok_or_else(|| {
-                    CredentialsError::new(
-                        self.inner.options.source.clone(),
-                        format!(
-                            "no credentials: the refresh did not finish within {:.1} s",
-                            self.inner.options.timeout.as_secs_f64()
-                        ),
-                    )
-                });
-            }
-            state = coord
-                .done
-                .wait_timeout(state, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
     }
 
     /// The error for a caller left without credentials after failed refreshes.
@@ -261,36 +388,24 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
         }
     }
 
-    /// Starts a background refresh unless one is in flight or the backoff forbids it.
-    /// Returns whether a refresh is now in flight.
-    fn start_refresh(&self, coord: &Arc<Coordinator>, state: &mut RefreshState, now: i64) -> bool {
-        if state.in_flight {
-            return true;
-        }
-        if now < state.retry_at {
-            return false;
+    /// Marks a refresh in flight unless one is, or the backoff forbids it; the ticket says
+    /// this call started it.
+    fn start_refresh(
+        &self,
+        coord: &Arc<Coordinator>,
+        state: &mut RefreshState,
+        now: i64,
+    ) -> Option<Ticket<T>> {
+        if state.in_flight || now < state.retry_at {
+            return None;
         }
         state.in_flight = true;
         self.inner.fetches.fetch_add(1, Ordering::Relaxed);
-        let inner = self.inner.clone();
-        let thread_coord = coord.clone();
-        let spawned = std::thread::Builder::new()
-            .name("ossauth-refresh".into())
-            .spawn(move || refresh(&inner, &thread_coord));
-        if let Err(e) = spawned {
-            state.in_flight = false;
-            // Not logged here: the lock is held, and logging may need the GIL. Callers get it.
-            let _ = record_failure(
-                state,
-                CredentialsError::new(
-                    self.inner.options.source.clone(),
-                    format!("cannot start a refresh thread: {e}"),
-                ),
-                now,
-            );
-            return false;
-        }
-        true
+        Some(Ticket {
+            inner: self.inner.clone(),
+            coord: coord.clone(),
+            finished: false,
+        })
     }
 
     /// The coordinator of this process: a child after `fork()` gets a fresh one, since the
@@ -311,15 +426,13 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
     }
 }
 
-/// Runs one fetch (on the refresh thread) and publishes its outcome.
-fn refresh<T>(inner: &Inner<T>, coord: &Coordinator) {
+/// Publishes the outcome of one fetch and wakes the callers waiting for it.
+fn publish<T>(
+    inner: &Inner<T>,
+    coord: &Coordinator,
+    fetched: Result<Fetched<T>, CredentialsError>,
+) {
     let options = &inner.options;
-    let fetched = catch_unwind(AssertUnwindSafe(|| (inner.fetch)())).unwrap_or_else(|_| {
-        Err(CredentialsError::new(
-            options.source.clone(),
-            "the fetch function panicked",
-        ))
-    });
     let now = clock::now_micros();
     let outcome = fetched.and_then(|f| match f.expires_at {
         Some(e) if e <= now => Err(CredentialsError::new(
@@ -338,35 +451,29 @@ fn refresh<T>(inner: &Inner<T>, coord: &Coordinator) {
                 .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX)),
         )),
     });
-    let mut log_after = None;
     let mut state = coord.lock();
-    let failure = match outcome {
+    let line = match outcome {
         Ok(entry) => {
             let valid_for = entry.expires_at.map(|e| (e - now) / SECOND);
             inner.current.store(Some(Arc::new(entry)));
             state.failures = 0;
             state.retry_at = 0;
             state.last_error = None;
-            match valid_for {
-                Some(s) => log_after = Some(format!("credentials refreshed, valid for {s} s")),
-                None => log_after = Some("credentials refreshed".to_owned()),
-            }
-            None
+            Ok(match valid_for {
+                Some(s) => format!("credentials refreshed, valid for {s} s"),
+                None => "credentials refreshed".to_owned(),
+            })
         }
-        Err(e) => Some(record_failure(&mut state, e, now)),
+        Err(e) => Err(record_failure(&mut state, e, now)),
     };
     state.in_flight = false;
     drop(state);
     // Logged after unlocking (forwarding a record to Python takes the GIL, which a caller may
-    // hold while it waits for this lock) and before waking the waiters, so that a caller who
+    // hold while it takes this lock) and before waking the waiters, so that a caller who
     // gets the error can already see the record.
-    match failure {
-        Some(line) => log::warn!("{}: {line}", options.source),
-        None => {
-            if let Some(line) = log_after {
-                log::debug!("{}: {line}", options.source);
-            }
-        }
+    match line {
+        Err(line) => log::warn!("{}: {line}", options.source),
+        Ok(line) => log::debug!("{}: {line}", options.source),
     }
     coord.done.notify_all();
 }

@@ -338,9 +338,11 @@ pub fn resolve<'py>(provider: &Bound<'py, PyAny>) -> PyResult<Resolved<'py>> {
     if let Ok(p) = provider.downcast::<PyEnvProvider>() {
         return Ok(Resolved::Ours(p.get().credentials.bind(py).clone()));
     }
-    if let Ok(p) = provider.downcast_exact::<super::refreshing::PyRefreshing>() {
-        // Exact type only: a subclass may override get_credentials in Python.
-        return Ok(Resolved::Ours(p.get().current(py)?.into_bound(py)));
+    if let Ok(p) = provider.downcast::<super::refreshing::PyRefreshing>() {
+        // Unless a subclass overrides get_credentials in Python.
+        if super::refreshing::PyRefreshing::served_directly(p)? {
+            return Ok(Resolved::Ours(p.get().current(py)?.into_bound(py)));
+        }
     }
     let creds = provider.call_method0(intern!(py, "get_credentials"))?;
     if let Ok(c) = creds.downcast::<PyCredentials>() {

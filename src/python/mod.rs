@@ -28,6 +28,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<credentials::PyStaticProvider>()?;
     m.add_class::<credentials::PyEnvProvider>()?;
     m.add_class::<refreshing::PyRefreshing>()?;
+    m.add_class::<refreshing::PyTicket>()?;
+    m.add_class::<refreshing::PyPending>()?;
     m.add_class::<auth_base::AuthBase>()?;
     m.add_class::<auth_v1::ProviderAuth>()?;
     m.add_class::<auth_v1::Auth>()?;

@@ -1,96 +1,83 @@
-//! `RefreshingCredentialsProvider`: any Python callable inside the core's refreshing cache.
+//! The refreshing cache behind Python: `ossauth._core.CachedProvider`, the base of
+//! `RefreshingCredentialsProvider` (a Python fetch function) and of the Rust sources.
 //!
-//! `get_credentials()` on fresh credentials is one atomic load and a reference-count increment
-//! of the cached `Credentials` object. Refreshes run on the cache's refresh thread, which takes
-//! the GIL only to call `fetch`; callers that must wait release the GIL while they do.
+//! `get_credentials()` (defined in Python, see `ossauth/_refreshing.py`) asks `_serve()`: on
+//! fresh credentials one atomic load and a reference-count increment of the cached
+//! `Credentials` object. Python fetch functions run on a Python thread (`_refreshing._start`),
+//! Rust sources on a short-lived Rust thread without the GIL. Callers that must wait for a
+//! refresh poll `_serve()` from Python, sleeping with the GIL released: no Rust frame is on a
+//! stack that waits for the GIL, since CPython < 3.14 ends such threads with `pthread_exit`
+//! when the interpreter shuts down, and a forced unwind through Rust frames aborts.
 
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::gc::PyVisit;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
 use pyo3::types::PyString;
+use pyo3::PyTraverseError;
 
 use super::credentials::PyCredentials;
 use super::errors::credentials_error;
-use crate::credentials::cache::{Options, RefreshingCache};
-use crate::credentials::{CredentialsError, Fetched};
+use crate::credentials::cache::{Options, RefreshingCache, Served, Ticket};
+use crate::credentials::{Credentials, CredentialsError, Fetched, Provide};
 
 const MICROS: i64 = 1_000_000;
 
-/// Wraps a Python callable returning credentials in the refreshing cache.
-#[pyclass(
-    frozen,
-    subclass,
-    module = "ossauth",
-    name = "RefreshingCredentialsProvider"
-)]
-pub struct PyRefreshing {
-    cache: RefreshingCache<Py<PyCredentials>>,
+/// A cache entry's value: the Python object callers get, made once.
+pub struct Cached {
+    object: OnceLock<Py<PyCredentials>>,
+    /// For Rust sources: what the object is made from, on first use under the GIL (the
+    /// refresh thread never takes the GIL).
+    pending: Option<Credentials>,
 }
 
-/// `ossauth._convert.to_credentials`, for whatever `fetch` returns besides our `Credentials`.
-fn converter(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    static CONVERT: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
-    CONVERT
-        .get_or_try_init(py, || {
-            Ok::<_, PyErr>(
-                py.import("ossauth._convert")?
-                    .getattr("to_credentials")?
-                    .unbind(),
-            )
-        })
-        .map(|c| c.bind(py))
-}
-
-/// A Python exception from `fetch` or the conversion, as the cache's error: its type and text.
-fn fetch_error(py: Python<'_>, source: &str, what: &str, err: PyErr) -> CredentialsError {
-    let kind = err
-        .get_type(py)
-        .qualname()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "Exception".into());
-    let text = err
-        .value(py)
-        .str()
-        .map(|s| s.to_string())
-        .unwrap_or_default();
-    CredentialsError::new(source.to_owned(), format!("{what} raised {kind}: {text}"))
-}
-
-/// Calls `fetch` and turns its result into cached credentials (on the refresh thread).
-fn fetch_once(
-    py: Python<'_>,
-    fetch: &Py<PyAny>,
-    source: &str,
-) -> Result<Fetched<Py<PyCredentials>>, CredentialsError> {
-    let result = fetch
-        .bind(py)
-        .call0()
-        .map_err(|e| fetch_error(py, source, "fetch()", e))?;
-    let creds = match result.downcast_into::<PyCredentials>() {
-        Ok(c) => c,
-        Err(e) => converter(py)
-            .and_then(|convert| convert.call1((e.into_inner(),)))
-            .and_then(|c| Ok(c.downcast_into::<PyCredentials>()?))
-            .map_err(|e| fetch_error(py, source, "reading what fetch() returned", e))?,
-    };
-    let inner = &creds.get().inner;
-    if inner.access_key_id().is_empty() || inner.access_key_secret().is_empty() {
-        return Err(CredentialsError::new(
-            source.to_owned(),
-            "fetch() returned credentials without an AccessKey id or secret",
-        ));
+impl Cached {
+    fn object(&self, py: Python<'_>) -> PyResult<Py<PyCredentials>> {
+        if let Some(o) = self.object.get() {
+            return Ok(o.clone_ref(py));
+        }
+        let creds = self
+            .pending
+            .clone()
+            .ok_or_else(|| PyValueError::new_err("cache entry without credentials"))?;
+        let made = Py::new(py, PyCredentials::from_core(py, creds))?;
+        // Only one thread holds the GIL: nobody set it meanwhile.
+        let _ = self.object.set(made);
+        Ok(self.object.get().expect("just set").clone_ref(py))
     }
-    Ok(Fetched {
-        expires_at: inner.expiration().map(|s| s.saturating_mul(MICROS)),
-        value: creds.unbind(),
-    })
+}
+
+/// A Rust source's result as a cache value.
+pub fn fetched_from_rust(creds: Credentials) -> Fetched<Cached> {
+    Fetched {
+        expires_at: creds.expiration().map(|s| s.saturating_mul(MICROS)),
+        value: Cached {
+            object: OnceLock::new(),
+            pending: Some(creds),
+        },
+    }
+}
+
+/// A Rust source (network I/O without the GIL) in the cache.
+pub fn rust_cache(options: Options, source: Box<dyn Provide>) -> RefreshingCache<Cached> {
+    RefreshingCache::new(options, move || source.provide().map(fetched_from_rust))
+}
+
+/// Wraps a source of credentials in the refreshing cache.
+#[pyclass(frozen, subclass, module = "ossauth._core", name = "CachedProvider")]
+pub struct PyRefreshing {
+    cache: RefreshingCache<Cached>,
+    /// The Python fetch function (`None` for Rust sources, or once cleared by the GC).
+    fetch: Mutex<Option<Py<PyAny>>>,
+    python_source: bool,
 }
 
 /// Seconds (int or float) as a positive duration.
-fn seconds(value: f64, what: &str) -> PyResult<Duration> {
+pub fn seconds(value: f64, what: &str) -> PyResult<Duration> {
     if !(value.is_finite() && value > 0.0) {
         return Err(PyValueError::new_err(format!(
             "{what} must be a positive number of seconds, not {value}"
@@ -100,18 +87,211 @@ fn seconds(value: f64, what: &str) -> PyResult<Duration> {
         .map_err(|_| PyValueError::new_err(format!("{what} is too large: {value}")))
 }
 
+/// The refresh of a Python source, handed to the Python thread that runs `fetch`.
+#[pyclass(frozen, module = "ossauth._core", name = "_RefreshTicket")]
+pub struct PyTicket {
+    ticket: Mutex<Option<Ticket<Cached>>>,
+    fetch: Py<PyAny>,
+}
+
+/// What `_serve()` gives when it is not simply the credentials: those to use now (if any) and
+/// the refresh this caller started (if any), which Python starts on a thread of its own.
+#[pyclass(frozen, module = "ossauth._core", name = "_Pending")]
+pub struct PyPending {
+    #[pyo3(get)]
+    credentials: Option<Py<PyCredentials>>,
+    #[pyo3(get)]
+    ticket: Option<Py<PyTicket>>,
+}
+
+impl PyTicket {
+    fn take(&self) -> Option<Ticket<Cached>> {
+        self.ticket.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+#[pymethods]
+impl PyTicket {
+    /// Publishes what `fetch` returned (already converted to `ossauth.Credentials`).
+    fn complete(&self, py: Python<'_>, credentials: Bound<'_, PyAny>) -> PyResult<()> {
+        let Some(ticket) = self.take() else {
+            return Ok(());
+        };
+        let source = ticket.source().to_string();
+        let result = match credentials.downcast_into::<PyCredentials>() {
+            Err(e) => Err(CredentialsError::new(
+                source,
+                format!(
+                    "fetch() result converted to {}, not Credentials",
+                    e.into_inner()
+                        .get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                ),
+            )),
+            Ok(creds) => {
+                let inner = &creds.get().inner;
+                if inner.access_key_id().trim().is_empty()
+                    || inner.access_key_secret().trim().is_empty()
+                {
+                    Err(CredentialsError::new(
+                        source,
+                        "fetch() returned credentials without an AccessKey id or secret",
+                    ))
+                } else {
+                    let expires_at = inner.expiration().map(|s| s.saturating_mul(MICROS));
+                    let object = OnceLock::new();
+                    let _ = object.set(creds.unbind());
+                    Ok(Fetched {
+                        expires_at,
+                        value: Cached {
+                            object,
+                            pending: None,
+                        },
+                    })
+                }
+            }
+        };
+        let _ = py;
+        ticket.finish(result);
+        Ok(())
+    }
+
+    /// Publishes a failed attempt: `what` raised an exception of type `kind` saying `text`
+    /// (formatted in Python, so that no Python code runs under this Rust frame).
+    fn fail(&self, what: &str, kind: &str, text: &str) {
+        if let Some(ticket) = self.take() {
+            let message = format!("{what} raised {kind}: {text}");
+            let e = CredentialsError::new(ticket.source().clone(), message);
+            ticket.finish(Err(e));
+        }
+    }
+
+    /// The fetch function this refresh calls.
+    #[getter]
+    fn fetch(&self, py: Python<'_>) -> Py<PyAny> {
+        self.fetch.clone_ref(py)
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.fetch)
+    }
+}
+
+/// `RefreshingCredentialsProvider.get_credentials`, the function subclasses inherit: such
+/// providers are served by the auth objects straight from the cache.
+fn base_get_credentials(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static BASE: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
+    BASE.get_or_try_init(py, || {
+        Ok::<_, PyErr>(
+            py.import("ossauth._refreshing")?
+                .getattr("RefreshingCredentialsProvider")?
+                .getattr("get_credentials")?
+                .unbind(),
+        )
+    })
+    .map(|c| c.bind(py))
+}
+
 impl PyRefreshing {
-    /// `get_credentials()`, for the auth objects' fast path too.
+    pub fn with_rust_source(cache: RefreshingCache<Cached>) -> Self {
+        PyRefreshing {
+            cache,
+            fetch: Mutex::new(None),
+            python_source: false,
+        }
+    }
+
+    /// Whether the auth objects may read `provider` through [`current`](Self::current): it
+    /// does not override `get_credentials`.
+    pub fn served_directly(provider: &Bound<'_, Self>) -> PyResult<bool> {
+        let py = provider.py();
+        let method = provider
+            .get_type()
+            .getattr(intern!(py, "get_credentials"))?;
+        Ok(method.is(base_get_credentials(py)?))
+    }
+
+    /// A refresh this caller started, for Python to start on a thread of its own (Python
+    /// sources); Rust sources run it on a Rust thread at once.
+    fn ticket(&self, py: Python<'_>, ticket: Ticket<Cached>) -> PyResult<Option<Py<PyTicket>>> {
+        if !self.python_source {
+            self.cache.launch(ticket);
+            return Ok(None);
+        }
+        let fetch = self
+            .fetch
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|f| f.clone_ref(py));
+        // Cleared by the GC: the dropped ticket records a failed attempt.
+        let Some(fetch) = fetch else { return Ok(None) };
+        let ticket = Mutex::new(Some(ticket));
+        Py::new(py, PyTicket { ticket, fetch }).map(Some)
+    }
+
+    /// Non-blocking: the credentials object, or a `_Pending`, or the error.
+    fn serve(&self, py: Python<'_>) -> PyResult<PyObject> {
+        if let Some(guard) = self.cache.fresh() {
+            if let Some(entry) = guard.as_ref() {
+                return Ok(entry.value.object(py)?.into_any());
+            }
+        }
+        let (served, ticket) = self.cache.serve();
+        let ticket = match ticket {
+            Some(t) => self.ticket(py, t)?,
+            None => None,
+        };
+        let credentials = match served {
+            Served::Ready(entry) => Some(entry.value.object(py)?),
+            Served::Pending => None,
+            Served::Failed(e) => return Err(credentials_error(&e)),
+        };
+        match (credentials, ticket) {
+            (Some(c), None) => Ok(c.into_any()),
+            (credentials, ticket) => Ok(Py::new(
+                py,
+                PyPending {
+                    credentials,
+                    ticket,
+                },
+            )?
+            .into_any()),
+        }
+    }
+
+    /// Starts a Python source's refresh from Rust (the auth objects' blocking path).
+    fn start_from_rust(py: Python<'_>, ticket: Py<PyTicket>) {
+        let started = py
+            .import("ossauth._refreshing")
+            .and_then(|m| m.getattr("_start"))
+            .and_then(|start| start.call1((ticket,)));
+        if let Err(e) = started {
+            log::warn!("cannot start a refresh thread: {e}");
+        }
+    }
+
+    /// For the auth objects' fast path: blocks (GIL released) in the mandatory window.
+    /// Waiting here holds a Rust frame on the stack: see the module note.
     pub fn current(&self, py: Python<'_>) -> PyResult<Py<PyCredentials>> {
         if let Some(guard) = self.cache.fresh() {
             if let Some(entry) = guard.as_ref() {
-                return Ok(entry.value.clone_ref(py));
+                return entry.value.object(py);
             }
         }
+        let launch = |ticket| {
+            Python::with_gil(|py| match self.ticket(py, ticket) {
+                Ok(Some(t)) => Self::start_from_rust(py, t),
+                Ok(None) => {}
+                Err(e) => log::warn!("{}: {e}", self.cache.source()),
+            })
+        };
         let entry = py
-            .allow_threads(|| self.cache.get())
+            .allow_threads(|| self.cache.get_with(&launch))
             .map_err(|e| credentials_error(&e))?;
-        Ok(entry.value.clone_ref(py))
+        entry.value.object(py)
     }
 }
 
@@ -127,7 +307,7 @@ impl PyRefreshing {
         name: Option<String>,
     ) -> PyResult<Self> {
         if !fetch.bind(py).is_callable() {
-            return Err(pyo3::exceptions::PyTypeError::new_err(
+            return Err(PyTypeError::new_err(
                 "fetch must be callable (it is called with no arguments)",
             ));
         }
@@ -143,28 +323,37 @@ impl PyRefreshing {
             }
         };
         let options = Options {
-            source: source.clone().into(),
+            source: source.into(),
             refresh_interval: refresh_interval
                 .map(|s| seconds(s, "refresh_interval"))
                 .transpose()?,
             timeout: seconds(timeout, "timeout")?,
         };
-        let cache = RefreshingCache::new(options, move || {
-            if unsafe { pyo3::ffi::Py_IsInitialized() } == 0 {
-                return Err(CredentialsError::new(
-                    source.clone(),
-                    "the interpreter is shutting down",
-                ));
-            }
-            Python::with_gil(|py| fetch_once(py, &fetch, &source))
-        });
-        Ok(PyRefreshing { cache })
+        Ok(PyRefreshing {
+            cache: RefreshingCache::delegated(options),
+            fetch: Mutex::new(Some(fetch)),
+            python_source: true,
+        })
     }
 
-    /// The current credentials: the cached object while fresh, else refreshed as the windows
-    /// say. Raises `CredentialsError` when there are no valid credentials to give.
-    fn get_credentials(&self, py: Python<'_>) -> PyResult<Py<PyCredentials>> {
-        self.current(py)
+    /// The credentials to use now, or a `_Pending` (credentials to use now or `None` while a
+    /// refresh must be waited for, and a refresh to start), or `CredentialsError`. Never
+    /// blocks.
+    fn _serve(&self, py: Python<'_>) -> PyResult<PyObject> {
+        self.serve(py)
+    }
+
+    /// After waiting the whole timeout: the cached credentials while still valid, else
+    /// `CredentialsError`.
+    fn _timed_out(&self, py: Python<'_>) -> PyResult<Py<PyCredentials>> {
+        let entry = self.cache.timed_out().map_err(|e| credentials_error(&e))?;
+        entry.value.object(py)
+    }
+
+    /// Seconds a caller in the mandatory window waits for a refresh.
+    #[getter]
+    fn _timeout(&self) -> f64 {
+        self.cache.timeout().as_secs_f64()
     }
 
     /// `await provider.get_credentials_async()`: never blocks the event loop; a refresh that
@@ -177,7 +366,7 @@ impl PyRefreshing {
         if let Some(guard) = slf.get().cache.fresh() {
             if let Some(entry) = guard.as_ref() {
                 let future = event_loop.call_method0(intern!(py, "create_future"))?;
-                future.call_method1(intern!(py, "set_result"), (entry.value.clone_ref(py),))?;
+                future.call_method1(intern!(py, "set_result"), (entry.value.object(py)?,))?;
                 return Ok(future);
             }
         }
@@ -185,19 +374,37 @@ impl PyRefreshing {
         event_loop.call_method1(intern!(py, "run_in_executor"), (py.None(), method))
     }
 
-    /// How many times `fetch` has been called (diagnostics and tests).
+    /// How many times the source has been asked for credentials (diagnostics and tests).
     fn _fetch_count(&self) -> u64 {
         self.cache.fetch_count()
     }
 
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let state = match self.cache.peek() {
-            Some(entry) => entry.value.bind(py).repr()?.to_string(),
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        // try_lock: the GC must not block; the lock is only ever held for a clone.
+        if let Ok(fetch) = self.fetch.try_lock() {
+            if let Some(f) = fetch.as_ref() {
+                visit.call(f)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn __clear__(&self) {
+        let taken = self.fetch.lock().unwrap_or_else(|e| e.into_inner()).take();
+        drop(taken);
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let py = slf.py();
+        let this = slf.get();
+        let state = match this.cache.peek() {
+            Some(entry) => entry.value.object(py)?.bind(py).repr()?.to_string(),
             None => "None".into(),
         };
         Ok(format!(
-            "RefreshingCredentialsProvider(source={:?}, credentials={state})",
-            self.cache.source()
+            "{}(source={:?}, credentials={state})",
+            slf.get_type().name()?,
+            this.cache.source()
         ))
     }
 }
