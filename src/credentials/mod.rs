@@ -4,15 +4,15 @@ pub mod cache;
 pub mod chain;
 pub mod ecs_ram_role;
 pub mod env;
+mod error;
+mod expiration;
 pub mod http;
 pub mod oidc;
 pub mod profile;
 pub mod ram_role_arn;
+pub mod static_provider;
 pub mod sts;
 pub mod uri;
-mod error;
-mod expiration;
-pub mod static_provider;
 
 use std::fmt;
 
