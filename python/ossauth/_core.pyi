@@ -67,22 +67,33 @@ class EnvironmentVariableCredentialsProvider:
     def __init__(self) -> None: ...
     def get_credentials(self) -> Credentials: ...
 
-class RefreshingCredentialsProvider:
-    """``fetch()`` (any callable returning credentials in a supported shape) behind the Rust
-    refreshing cache: served while fresh, refreshed in the background from the advisory window,
-    waited for (GIL released, at most ``timeout`` seconds) from the mandatory window."""
+class CachedProvider:
+    """The Rust refreshing cache around one source; ``ossauth.RefreshingCredentialsProvider``
+    (a Python ``fetch``) and the Rust sources derive from it and add ``get_credentials``."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         fetch: Callable[[], Any],
         *,
         refresh_interval: Optional[float] = None,
         timeout: float = 10.0,
         name: Optional[str] = None,
-    ) -> None: ...
-    def get_credentials(self) -> Credentials: ...
+    ) -> "CachedProvider": ...
+    def _serve(self) -> Union[Credentials, "_Pending"]: ...
+    def _timed_out(self) -> Credentials: ...
+    @property
+    def _timeout(self) -> float: ...
     def get_credentials_async(self) -> Awaitable[Credentials]: ...
     def _fetch_count(self) -> int: ...
+
+class _RefreshTicket:
+    fetch: Callable[[], Any]
+    def complete(self, credentials: Credentials) -> None: ...
+    def fail(self, what: str, kind: str, text: str) -> None: ...
+
+class _Pending:
+    credentials: Optional[Credentials]
+    ticket: Optional[_RefreshTicket]
 
 class SigningDetails:
     """The stages of one signature, to compare with OSS's SignatureDoesNotMatch response."""

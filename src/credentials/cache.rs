@@ -702,4 +702,38 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(5));
         release.store(true, Ordering::Relaxed);
     }
+
+    #[test]
+    fn delegated_refreshes_are_run_by_whoever_holds_the_ticket() {
+        let clock = Frozen::at(T0);
+        let cache = RefreshingCache::<u32>::delegated(options(2000));
+        // Empty: the first caller gets the ticket and must wait; others see it in flight.
+        let (served, ticket) = cache.serve();
+        assert!(matches!(served, Served::Pending));
+        let ticket = ticket.expect("this call started the refresh");
+        let (served, second) = cache.serve();
+        assert!(matches!(served, Served::Pending) && second.is_none());
+        ticket.finish(Ok(Fetched {
+            value: 7,
+            expires_at: Some(T0 + 60 * MINUTE),
+        }));
+        assert!(matches!(cache.serve(), (Served::Ready(e), None) if e.value == 7));
+        // Advisory: served at once, with the ticket for the background refresh. Dropping it
+        // unrun is a failed attempt, not a refresh in flight forever.
+        clock.set(T0 + 46 * MINUTE);
+        let (served, ticket) = cache.serve();
+        assert!(matches!(served, Served::Ready(ref e) if e.value == 7));
+        drop(ticket.expect("advisory refresh"));
+        let (served, ticket) = cache.serve();
+        assert!(matches!(served, Served::Ready(_)) && ticket.is_none()); // backing off
+        // Expired with only failures behind: the error says why.
+        clock.set(T0 + 61 * MINUTE);
+        let (served, ticket) = cache.serve();
+        drop(ticket.expect("past the backoff: a new attempt"));
+        match cache.serve().0 {
+            Served::Failed(e) => assert!(e.message.contains("ended without a result"), "{e}"),
+            _ => panic!("expired credentials must not be served"),
+        }
+        assert!(matches!(served, Served::Pending));
+    }
 }
