@@ -1,1 +1,544 @@
-//! (in progress)
+//! OIDC role ARN (RRSA): STS `AssumeRoleWithOIDC` with the token in a file, as
+//! alibabacloud_credentials' `OIDCRoleArnCredentialsProvider` sends it: an anonymous (unsigned)
+//! `GET {sts}/?{query}`. The token file is read again on every [`Provide::provide`]: ACK rotates
+//! it in place. The token is never put in an error, a log line or `Debug`.
+
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use super::http::{HttpClient, Limits, Request};
+use super::sts;
+use super::{Credentials, CredentialsError, Provide};
+use crate::clock;
+
+const SOURCE: &str = "OIDC role ARN";
+
+/// Tokens are a few KiB; a bigger file is not a token.
+const MAX_TOKEN_BYTES: u64 = 64 * 1024;
+
+/// What the caller passed; `None` falls back to the environment, then to the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct OidcRoleArnOptions {
+    /// Else `ALIBABA_CLOUD_ROLE_ARN`; required.
+    pub role_arn: Option<String>,
+    /// Else `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`; required.
+    pub oidc_provider_arn: Option<String>,
+    /// Else `ALIBABA_CLOUD_OIDC_TOKEN_FILE`; required.
+    pub oidc_token_file: Option<PathBuf>,
+    /// Else `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else `credentials-python-<epoch seconds>`.
+    pub role_session_name: Option<String>,
+    pub policy: Option<String>,
+    /// Else 3600; at least 900.
+    pub duration_seconds: Option<u32>,
+    /// A host (https) or a full URL; wins over the region.
+    pub sts_endpoint: Option<String>,
+    /// Else `ALIBABA_CLOUD_STS_REGION`.
+    pub sts_region: Option<String>,
+    /// Else `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED` == `true`.
+    pub enable_vpc: Option<bool>,
+    pub limits: Limits,
+}
+
+/// Everything resolved: what [`OidcRoleArn::new`] takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcRoleArnConfig {
+    pub role_arn: String,
+    pub oidc_provider_arn: String,
+    pub oidc_token_file: PathBuf,
+    pub role_session_name: String,
+    pub policy: Option<String>,
+    pub duration_seconds: u32,
+    /// Base URL without a trailing `/`, see [`sts::sts_endpoint_url`].
+    pub sts_url: String,
+    pub limits: Limits,
+}
+
+impl OidcRoleArnConfig {
+    /// Explicit options win; `lookup` (the process environment in production) fills the rest;
+    /// empty values count as unset. Validates like [`OidcRoleArn::new`]; the token file is
+    /// not read here (it may appear later).
+    pub fn resolve(
+        options: OidcRoleArnOptions,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, CredentialsError> {
+        let given = |v: Option<String>| v.filter(|s| !s.is_empty());
+        let env = |name: &str| sts::non_empty(lookup(name));
+        let config = OidcRoleArnConfig {
+            role_arn: given(options.role_arn)
+                .or_else(|| env("ALIBABA_CLOUD_ROLE_ARN"))
+                .unwrap_or_default(),
+            oidc_provider_arn: given(options.oidc_provider_arn)
+                .or_else(|| env("ALIBABA_CLOUD_OIDC_PROVIDER_ARN"))
+                .unwrap_or_default(),
+            oidc_token_file: options
+                .oidc_token_file
+                .filter(|p| !p.as_os_str().is_empty())
+                .or_else(|| env("ALIBABA_CLOUD_OIDC_TOKEN_FILE").map(PathBuf::from))
+                .unwrap_or_default(),
+            role_session_name: given(options.role_session_name)
+                .or_else(|| env("ALIBABA_CLOUD_ROLE_SESSION_NAME"))
+                .unwrap_or_else(|| sts::default_session_name(clock::now_secs())),
+            policy: given(options.policy),
+            duration_seconds: options
+                .duration_seconds
+                .unwrap_or(sts::DEFAULT_DURATION_SECONDS),
+            sts_url: sts::resolve_sts_url(
+                options.sts_endpoint.as_deref(),
+                options.sts_region.as_deref(),
+                options.enable_vpc,
+                &|name| lookup(name),
+            ),
+            limits: options.limits,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), CredentialsError> {
+        if self.role_arn.is_empty() {
+            return Err(CredentialsError::new(
+                SOURCE,
+                "role_arn is required: pass role_arn= or set ALIBABA_CLOUD_ROLE_ARN",
+            ));
+        }
+        let fail = |msg: String| Err(CredentialsError::new(source_name(&self.role_arn), msg));
+        if self.oidc_provider_arn.is_empty() {
+            return fail(
+                "oidc_provider_arn is required: pass oidc_provider_arn= or set \
+                 ALIBABA_CLOUD_OIDC_PROVIDER_ARN"
+                    .into(),
+            );
+        }
+        if self.oidc_token_file.as_os_str().is_empty() {
+            return fail(
+                "oidc_token_file is required: pass oidc_token_file= or set \
+                 ALIBABA_CLOUD_OIDC_TOKEN_FILE"
+                    .into(),
+            );
+        }
+        if self.role_session_name.is_empty() {
+            return fail("role_session_name must not be empty".into());
+        }
+        if self.duration_seconds < sts::MIN_DURATION_SECONDS {
+            return fail(format!(
+                "duration_seconds must be at least {} (got {})",
+                sts::MIN_DURATION_SECONDS,
+                self.duration_seconds
+            ));
+        }
+        if self.sts_url.is_empty() {
+            return fail("the STS endpoint must not be empty".into());
+        }
+        Ok(())
+    }
+}
+
+fn source_name(role_arn: &str) -> String {
+    format!("{SOURCE} ({role_arn})")
+}
+
+/// Assumes a RAM role with the OIDC token an identity provider wrote to a file.
+pub struct OidcRoleArn {
+    config: OidcRoleArnConfig,
+    http: Arc<dyn HttpClient>,
+    name: String,
+}
+
+impl OidcRoleArn {
+    pub fn new(
+        config: OidcRoleArnConfig,
+        http: Arc<dyn HttpClient>,
+    ) -> Result<Self, CredentialsError> {
+        config.validate()?;
+        let name = source_name(&config.role_arn);
+        Ok(OidcRoleArn { config, http, name })
+    }
+
+    /// `OIDC role ARN (<role arn>)`, the source of every error.
+    pub fn source_name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn config(&self) -> &OidcRoleArnConfig {
+        &self.config
+    }
+
+    /// The current token: the file read now, surrounding whitespace trimmed (a trailing
+    /// newline would make STS reject it). Errors name the path, never the content.
+    pub fn read_token(&self) -> Result<Zeroizing<String>, CredentialsError> {
+        read_token_file(&self.config.oidc_token_file)
+            .map_err(|msg| CredentialsError::new(self.name.clone(), msg))
+    }
+
+    /// The AssumeRoleWithOIDC request for this token and instant.
+    pub fn build_request(&self, token: &str, now_secs: i64) -> Request {
+        let c = &self.config;
+        let mut params: Vec<(String, String)> = vec![
+            ("Action".into(), "AssumeRoleWithOIDC".into()),
+            ("Format".into(), "JSON".into()),
+            ("Version".into(), sts::VERSION.into()),
+            ("DurationSeconds".into(), c.duration_seconds.to_string()),
+            ("RoleArn".into(), c.role_arn.clone()),
+            ("OIDCProviderArn".into(), c.oidc_provider_arn.clone()),
+            ("OIDCToken".into(), token.to_string()),
+            ("RoleSessionName".into(), c.role_session_name.clone()),
+            ("Timestamp".into(), sts::timestamp(now_secs)),
+        ];
+        if let Some(policy) = &c.policy {
+            params.push(("Policy".into(), policy.clone()));
+        }
+        let query = Zeroizing::new(sts::canonicalized_query(&params));
+        Request::new("GET", sts::request_url(&c.sts_url, &query))
+    }
+}
+
+fn read_token_file(path: &Path) -> Result<Zeroizing<String>, String> {
+    let shown = path.display();
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("cannot read the OIDC token file {shown}: {e}"))?;
+    let mut raw = Zeroizing::new(Vec::new());
+    file.take(MAX_TOKEN_BYTES + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("cannot read the OIDC token file {shown}: {e}"))?;
+    if raw.len() as u64 > MAX_TOKEN_BYTES {
+        return Err(format!(
+            "the OIDC token file {shown} is larger than {MAX_TOKEN_BYTES} bytes"
+        ));
+    }
+    let Ok(text) = std::str::from_utf8(&raw) else {
+        return Err(format!("the OIDC token file {shown} is not UTF-8 text"));
+    };
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(format!("the OIDC token file {shown} is empty"));
+    }
+    Ok(Zeroizing::new(token.to_string()))
+}
+
+impl Provide for OidcRoleArn {
+    fn provide(&self) -> Result<Credentials, CredentialsError> {
+        let token = self.read_token()?;
+        let request = self.build_request(&token, clock::now_secs());
+        sts::call(
+            &self.name,
+            "AssumeRoleWithOIDC",
+            self.http.as_ref(),
+            &self.config.limits,
+            &request,
+        )
+        .map_err(|e| sts::redact(e, &[token.as_str()]))
+    }
+}
+
+impl fmt::Debug for OidcRoleArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OidcRoleArn")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::http::HttpError;
+    use crate::credentials::sts::fake::*;
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    const ARN: &str = "acs:ram::123456789012:role/rrsa-role";
+    const PROVIDER: &str = "acs:ram::123456789012:oidc-provider/ack-rrsa-c1";
+    const TOKEN_1: &str = "eyJhbGciOiJSUzI1NiJ9.first-token.sig1";
+    const TOKEN_2: &str = "eyJhbGciOiJSUzI1NiJ9.second-token.sig2";
+
+    /// A scratch directory removed on drop (no tempfile crate here).
+    struct Scratch(PathBuf);
+    impl Scratch {
+        fn new() -> Self {
+            static N: AtomicU32 = AtomicU32::new(0);
+            let dir = std::env::temp_dir().join(format!(
+                "ossauth-oidc-test-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            Scratch(dir)
+        }
+        fn file(&self, content: &str) -> PathBuf {
+            let p = self.0.join("token");
+            std::fs::write(&p, content).unwrap();
+            p
+        }
+    }
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn config(token_file: PathBuf) -> OidcRoleArnConfig {
+        OidcRoleArnConfig {
+            role_arn: ARN.into(),
+            oidc_provider_arn: PROVIDER.into(),
+            oidc_token_file: token_file,
+            role_session_name: "rrsa-session".into(),
+            policy: None,
+            duration_seconds: 3600,
+            sts_url: "https://sts.cn-hangzhou.aliyuncs.com".into(),
+            limits: Limits::default(),
+        }
+    }
+
+    #[test]
+    fn request_shape_is_an_unsigned_get() {
+        let p = OidcRoleArn::new(
+            OidcRoleArnConfig {
+                policy: Some(r#"{"Version":"1"}"#.into()),
+                ..config("/unused".into())
+            },
+            Arc::new(FakeHttp::fixed(200, OK_BODY)),
+        )
+        .unwrap();
+        let req = p.build_request("a.b+c/d=", 1_714_564_800);
+        assert_eq!(req.method, "GET");
+        assert_eq!(req.body, None);
+        assert!(req.headers.is_empty());
+        assert_eq!(
+            req.url,
+            "https://sts.cn-hangzhou.aliyuncs.com/?Action=AssumeRoleWithOIDC\
+             &DurationSeconds=3600&Format=JSON\
+             &OIDCProviderArn=acs%3Aram%3A%3A123456789012%3Aoidc-provider%2Fack-rrsa-c1\
+             &OIDCToken=a.b%2Bc%2Fd%3D&Policy=%7B%22Version%22%3A%221%22%7D\
+             &RoleArn=acs%3Aram%3A%3A123456789012%3Arole%2Frrsa-role\
+             &RoleSessionName=rrsa-session&Timestamp=2024-05-01T12%3A00%3A00Z&Version=2015-04-01"
+        );
+        assert_eq!(
+            format!("{req:?}"),
+            "GET https://sts.cn-hangzhou.aliyuncs.com/"
+        );
+    }
+
+    #[test]
+    fn token_file_is_read_on_every_call() {
+        let dir = Scratch::new();
+        let path = dir.file(&format!("{TOKEN_1}\n"));
+        let http = Arc::new(FakeHttp::fixed(200, OK_BODY));
+        let p = OidcRoleArn::new(config(path.clone()), http.clone()).unwrap();
+        let c = p.provide().unwrap();
+        assert_eq!(c.access_key_id(), "STS.NUgYrLnoC37mZZCNnAbez2");
+        assert_eq!(c.expiration(), Some(1_714_568_400));
+        // The identity provider rotates the token in place.
+        dir.file(TOKEN_2);
+        p.provide().unwrap();
+        let reqs = http.requests();
+        assert_eq!(reqs.len(), 2);
+        let first = query_params(&reqs[0].url);
+        let second = query_params(&reqs[1].url);
+        assert_eq!(
+            param(&first, "OIDCToken"),
+            Some(TOKEN_1),
+            "trailing newline trimmed"
+        );
+        assert_eq!(param(&second, "OIDCToken"), Some(TOKEN_2));
+        for (k, v) in [
+            ("Action", "AssumeRoleWithOIDC"),
+            ("Format", "JSON"),
+            ("Version", "2015-04-01"),
+            ("RoleArn", ARN),
+            ("OIDCProviderArn", PROVIDER),
+            ("RoleSessionName", "rrsa-session"),
+            ("DurationSeconds", "3600"),
+        ] {
+            assert_eq!(param(&first, k), Some(v), "{k}");
+        }
+        // Anonymous: nothing signed, no AccessKeyId.
+        for absent in [
+            "Signature",
+            "SignatureNonce",
+            "SignatureMethod",
+            "AccessKeyId",
+            "Policy",
+        ] {
+            assert_eq!(param(&first, absent), None, "{absent}");
+        }
+    }
+
+    #[test]
+    fn unreadable_or_empty_token_files_name_the_path() {
+        let dir = Scratch::new();
+        let http = Arc::new(FakeHttp::fixed(200, OK_BODY));
+        let missing = dir.0.join("nope");
+        let p = OidcRoleArn::new(config(missing.clone()), http.clone()).unwrap();
+        let e = p.provide().unwrap_err();
+        assert_eq!(e.source, format!("OIDC role ARN ({ARN})"));
+        assert!(
+            e.message.starts_with(&format!(
+                "cannot read the OIDC token file {}: ",
+                missing.display()
+            )),
+            "{e}"
+        );
+
+        let empty = dir.file(" \n");
+        let p = OidcRoleArn::new(config(empty.clone()), http.clone()).unwrap();
+        let e = p.provide().unwrap_err();
+        assert_eq!(
+            e.message,
+            format!("the OIDC token file {} is empty", empty.display())
+        );
+
+        let big = dir.file(&"x".repeat(MAX_TOKEN_BYTES as usize + 1));
+        let p = OidcRoleArn::new(config(big), http.clone()).unwrap();
+        let e = p.provide().unwrap_err();
+        assert!(e.message.contains("is larger than 65536 bytes"), "{e}");
+        assert!(http.requests().is_empty(), "nothing sent without a token");
+    }
+
+    #[test]
+    fn errors_never_hold_the_token() {
+        let dir = Scratch::new();
+        let path = dir.file(TOKEN_1);
+        let echo = format!(
+            r#"{{"Code":"AuthenticationFail.OIDCToken.Expired","Message":"token {TOKEN_1} expired","RequestId":"R9"}}"#
+        );
+        let cases: Vec<(FakeHttp, String)> = vec![
+            (
+                FakeHttp::fixed(400, &echo),
+                "STS AssumeRoleWithOIDC failed: HTTP 400 AuthenticationFail.OIDCToken.Expired: \
+                 token **redacted** expired (RequestId R9)"
+                    .into(),
+            ),
+            (
+                FakeHttp::fixed(
+                    200,
+                    r#"{"Credentials":{"AccessKeyId":"a","AccessKeySecret":"s"}"#,
+                ),
+                "malformed JSON in the STS AssumeRoleWithOIDC response: EOF while parsing an \
+                 object at line 1 column 56"
+                    .into(),
+            ),
+            (
+                FakeHttp::fixed(
+                    200,
+                    r#"{"Credentials":{"AccessKeyId":"a","AccessKeySecret":"s"}}"#,
+                ),
+                "STS AssumeRoleWithOIDC response: missing field Credentials.SecurityToken".into(),
+            ),
+            (
+                FakeHttp::new(|r: &Request| {
+                    Err(HttpError(format!(
+                        "connection refused: {}",
+                        r.display_url()
+                    )))
+                }),
+                "STS AssumeRoleWithOIDC request failed: connection refused: \
+                 https://sts.cn-hangzhou.aliyuncs.com/"
+                    .into(),
+            ),
+        ];
+        for (http, expected) in cases {
+            let p = OidcRoleArn::new(config(path.clone()), Arc::new(http)).unwrap();
+            let e = p.provide().unwrap_err();
+            assert_eq!(e.source, format!("OIDC role ARN ({ARN})"));
+            assert_eq!(e.message, expected);
+            assert!(!e.to_string().contains("first-token"), "{e}");
+            assert!(!format!("{p:?}").contains("first-token"));
+        }
+    }
+
+    #[test]
+    fn resolve_from_environment() {
+        let lookup = env(&[
+            ("ALIBABA_CLOUD_ROLE_ARN", ARN),
+            ("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", PROVIDER),
+            (
+                "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+                "/var/run/secrets/tokens/oidc-token",
+            ),
+            ("ALIBABA_CLOUD_ROLE_SESSION_NAME", "env-session"),
+            ("ALIBABA_CLOUD_STS_REGION", "cn-beijing"),
+            ("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "true"),
+        ]);
+        let c = OidcRoleArnConfig::resolve(OidcRoleArnOptions::default(), &lookup).unwrap();
+        assert_eq!(c.role_arn, ARN);
+        assert_eq!(c.oidc_provider_arn, PROVIDER);
+        assert_eq!(
+            c.oidc_token_file,
+            PathBuf::from("/var/run/secrets/tokens/oidc-token")
+        );
+        assert_eq!(c.role_session_name, "env-session");
+        assert_eq!(c.duration_seconds, 3600);
+        assert_eq!(c.sts_url, "https://sts-vpc.cn-beijing.aliyuncs.com");
+
+        let c = OidcRoleArnConfig::resolve(
+            OidcRoleArnOptions {
+                oidc_token_file: Some("/tmp/t".into()),
+                sts_endpoint: Some("http://127.0.0.1:8000".into()),
+                duration_seconds: Some(900),
+                policy: Some("p".into()),
+                ..Default::default()
+            },
+            &lookup,
+        )
+        .unwrap();
+        assert_eq!(c.oidc_token_file, PathBuf::from("/tmp/t"));
+        assert_eq!(c.sts_url, "http://127.0.0.1:8000");
+        assert_eq!(c.duration_seconds, 900);
+        assert_eq!(c.policy.as_deref(), Some("p"));
+
+        let c = OidcRoleArnConfig::resolve(
+            OidcRoleArnOptions::default(),
+            env(&[
+                ("ALIBABA_CLOUD_ROLE_ARN", ARN),
+                ("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", PROVIDER),
+                ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/t"),
+            ]),
+        )
+        .unwrap();
+        assert!(c.role_session_name.starts_with("credentials-python-"));
+        assert_eq!(c.sts_url, "https://sts.aliyuncs.com");
+    }
+
+    #[test]
+    fn validation_names_what_is_missing() {
+        let e = OidcRoleArnConfig::resolve(OidcRoleArnOptions::default(), env(&[])).unwrap_err();
+        assert_eq!(e.source, "OIDC role ARN");
+        assert!(e.message.contains("ALIBABA_CLOUD_ROLE_ARN"), "{e}");
+        let e = OidcRoleArnConfig::resolve(
+            OidcRoleArnOptions::default(),
+            env(&[("ALIBABA_CLOUD_ROLE_ARN", ARN)]),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("ALIBABA_CLOUD_OIDC_PROVIDER_ARN"), "{e}");
+        let e = OidcRoleArnConfig::resolve(
+            OidcRoleArnOptions::default(),
+            env(&[
+                ("ALIBABA_CLOUD_ROLE_ARN", ARN),
+                ("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", PROVIDER),
+            ]),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("ALIBABA_CLOUD_OIDC_TOKEN_FILE"), "{e}");
+        let e = OidcRoleArn::new(
+            OidcRoleArnConfig {
+                duration_seconds: 60,
+                ..config("/t".into())
+            },
+            Arc::new(FakeHttp::fixed(200, OK_BODY)),
+        )
+        .unwrap_err();
+        assert_eq!(e.message, "duration_seconds must be at least 900 (got 60)");
+    }
+}
