@@ -46,12 +46,21 @@ fn decode(v: i64) -> Option<i64> {
     (v != LIVE).then_some(v)
 }
 
+/// Rust tests run in parallel threads of one process: those that freeze the process-wide
+/// clock take turns through this lock.
+#[cfg(test)]
+pub(crate) fn test_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn freeze_pins_and_restore_releases() {
+        let _turn = test_lock();
         let before = freeze(1_700_000_000_123_456);
         assert_eq!(now_micros(), 1_700_000_000_123_456);
         assert_eq!(now_secs(), 1_700_000_000);

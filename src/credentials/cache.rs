@@ -573,14 +573,11 @@ mod tests {
         assert_eq!(cache.fetch_count(), 1);
     }
 
-    /// Tests that freeze the process-wide clock take turns.
-    static CLOCK: Mutex<()> = Mutex::new(());
+    struct Frozen(#[allow(dead_code)] MutexGuard<'static, ()>);
 
-    struct Frozen<'a>(#[allow(dead_code)] MutexGuard<'a, ()>);
-
-    impl Frozen<'_> {
+    impl Frozen {
         fn at(micros: i64) -> Self {
-            let guard = CLOCK.lock().unwrap_or_else(|e| e.into_inner());
+            let guard = clock::test_lock();
             clock::freeze(micros);
             Frozen(guard)
         }
@@ -589,7 +586,7 @@ mod tests {
         }
     }
 
-    impl Drop for Frozen<'_> {
+    impl Drop for Frozen {
         fn drop(&mut self) {
             clock::restore(None);
         }
@@ -726,7 +723,7 @@ mod tests {
         drop(ticket.expect("advisory refresh"));
         let (served, ticket) = cache.serve();
         assert!(matches!(served, Served::Ready(_)) && ticket.is_none()); // backing off
-        // Expired with only failures behind: the error says why.
+                                                                         // Expired with only failures behind: the error says why.
         clock.set(T0 + 61 * MINUTE);
         let (served, ticket) = cache.serve();
         drop(ticket.expect("past the backoff: a new attempt"));
