@@ -92,3 +92,193 @@ impl std::error::Error for HttpError {}
 pub trait HttpClient: Send + Sync {
     fn send(&self, request: &Request, limits: &Limits) -> Result<Response, HttpError>;
 }
+
+/// The real client: ureq with rustls (webpki roots). Proxies come from the environment
+/// (`HTTPS_PROXY`, ...) unless [`direct`](Self::direct); redirects are not followed.
+#[derive(Debug, Clone, Default)]
+pub struct UreqClient {
+    direct: bool,
+}
+
+impl UreqClient {
+    /// Never through a proxy: the instance metadata service is link-local.
+    pub fn direct() -> Self {
+        UreqClient { direct: true }
+    }
+
+    fn agent(&self, limits: &Limits) -> ureq::Agent {
+        let mut config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(limits.connect_timeout))
+            // The whole exchange is bounded: a server that trickles bytes cannot stall a
+            // refresh past connect + read.
+            .timeout_global(Some(limits.connect_timeout + limits.read_timeout))
+            .user_agent(concat!("ossauth/", env!("CARGO_PKG_VERSION")));
+        if self.direct {
+            config = config.proxy(None);
+        }
+        config.build().into()
+    }
+}
+
+impl HttpClient for UreqClient {
+    fn send(&self, request: &Request, limits: &Limits) -> Result<Response, HttpError> {
+        let fail = |what: String| {
+            HttpError(format!(
+                "{} {}: {what}",
+                request.method,
+                request.display_url()
+            ))
+        };
+        let mut builder = ureq::http::Request::builder()
+            .method(request.method)
+            .uri(request.url.as_str());
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let body = request.body.clone().unwrap_or_default();
+        let http_request = builder
+            .body(body)
+            .map_err(|_| fail("not a valid request (check the URL)".into()))?;
+        let mut response = self
+            .agent(limits)
+            .run(http_request)
+            .map_err(|e| fail(describe(&e, limits)))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(limits.max_body as u64)
+            .read_to_vec()
+            .map_err(|e| fail(describe(&e, limits)))?;
+        Ok(Response { status, body })
+    }
+}
+
+/// ureq's errors in words that never repeat the URL (its query may hold a signature).
+fn describe(e: &ureq::Error, limits: &Limits) -> String {
+    use ureq::Error;
+    match e {
+        Error::Timeout(_) => format!(
+            "timed out (connect timeout {:?}, read timeout {:?})",
+            limits.connect_timeout, limits.read_timeout
+        ),
+        Error::BodyExceedsLimit(_) => format!(
+            "the response body is larger than the {} bytes allowed",
+            limits.max_body
+        ),
+        Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => format!(
+                "timed out (connect timeout {:?}, read timeout {:?})",
+                limits.connect_timeout, limits.read_timeout
+            ),
+            std::io::ErrorKind::UnexpectedEof => {
+                "the connection closed before the whole response arrived".into()
+            }
+            kind => format!("I/O error ({kind})"),
+        },
+        Error::HostNotFound => "host not found".into(),
+        Error::ConnectionFailed => "connection failed".into(),
+        Error::BadUri(_) => "not a valid URL".into(),
+        Error::Protocol(p) => format!("protocol error ({p})"),
+        Error::Tls(t) => format!("TLS error ({t})"),
+        Error::Rustls(t) => format!("TLS error ({t})"),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::time::Instant;
+
+    /// Serves one connection on 127.0.0.1 with `reply(request_head)`; returns the base URL.
+    fn serve_once(reply: impl FnOnce(&str, &mut std::net::TcpStream) + Send + 'static) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            reply(&String::from_utf8_lossy(&head), &mut stream);
+        });
+        url
+    }
+
+    fn quick() -> Limits {
+        Limits {
+            connect_timeout: Duration::from_millis(500),
+            read_timeout: Duration::from_millis(500),
+            max_body: 1024,
+        }
+    }
+
+    #[test]
+    fn non_2xx_is_a_response_and_headers_are_sent() {
+        let url = serve_once(|head, s| {
+            let ok = head.starts_with("PUT /latest/api/token ") && head.contains("x-test: 21600");
+            let status = if ok {
+                "404 Not Found"
+            } else {
+                "400 Bad Request"
+            };
+            let _ = write!(s, "HTTP/1.1 {status}\r\nContent-Length: 4\r\n\r\nnope");
+        });
+        let req = Request::new("PUT", format!("{url}/latest/api/token")).header("X-Test", "21600");
+        let resp = UreqClient::direct().send(&req, &quick()).unwrap();
+        assert_eq!((resp.status, resp.body.as_slice()), (404, &b"nope"[..]));
+    }
+
+    #[test]
+    fn oversized_bodies_are_an_error() {
+        let url = serve_once(|_, s| {
+            let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n");
+            let _ = s.write_all(&[b'a'; 100000]);
+        });
+        let e = UreqClient::direct()
+            .send(
+                &Request::new("GET", format!("{url}/x?Signature=abc")),
+                &quick(),
+            )
+            .unwrap_err();
+        assert!(e.0.contains("larger than the 1024 bytes"), "{e}");
+        assert!(e.0.contains("/x") && !e.0.contains("Signature"), "{e}");
+    }
+
+    #[test]
+    fn slow_servers_time_out_within_the_limits() {
+        let url = serve_once(|_, s| {
+            std::thread::sleep(Duration::from_secs(3));
+            let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        });
+        let start = Instant::now();
+        let e = UreqClient::direct()
+            .send(&Request::new("GET", url), &quick())
+            .unwrap_err();
+        assert!(e.0.contains("timed out"), "{e}");
+        assert!(start.elapsed() < Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn refused_connections_say_so() {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let e = UreqClient::direct()
+            .send(
+                &Request::new("GET", format!("http://127.0.0.1:{port}/")),
+                &quick(),
+            )
+            .unwrap_err();
+        assert!(e.0.contains("connection refused"), "{e}");
+    }
+}

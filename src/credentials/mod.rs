@@ -6,6 +6,7 @@ pub mod ecs_ram_role;
 pub mod env;
 mod error;
 mod expiration;
+mod flat_json;
 pub mod http;
 pub mod oidc;
 pub mod profile;

@@ -344,7 +344,7 @@ pub fn redact(mut e: CredentialsError, secrets: &[&str]) -> CredentialsError {
 
 /// serde_json's syntax errors name a position, never the text ("expected value at line 1
 /// column 5"); the category alone is said for the rest.
-fn json_error(e: &serde_json::Error) -> String {
+pub(crate) fn json_error(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     match e.classify() {
         Category::Syntax | Category::Eof | Category::Io => e.to_string(),
@@ -352,7 +352,7 @@ fn json_error(e: &serde_json::Error) -> String {
     }
 }
 
-fn truncate(s: &str, max_chars: usize) -> String {
+pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
     match s.char_indices().nth(max_chars) {
         Some((i, _)) => format!("{}...", &s[..i]),
         None => s.to_string(),

@@ -1,1 +1,121 @@
-//! (in progress)
+//! Credentials URI: `GET` a URL (`ALIBABA_CLOUD_CREDENTIALS_URI`) that answers the flat
+//! credentials document, as sidecars and credential agents do. One request per
+//! [`Provide::provide`], no retries of its own.
+
+use std::sync::Arc;
+
+use super::http::{HttpClient, Limits, Request};
+use super::{flat_json, Credentials, CredentialsError, Provide};
+
+const SOURCE: &str = "credentials URI";
+
+pub struct Uri {
+    url: String,
+    name: String,
+    limits: Limits,
+    http: Arc<dyn HttpClient>,
+}
+
+impl Uri {
+    /// `uri`, else `ALIBABA_CLOUD_CREDENTIALS_URI` from `lookup`; it must be http(s).
+    pub fn new(
+        uri: Option<String>,
+        lookup: impl Fn(&str) -> Option<String>,
+        limits: Limits,
+        http: Arc<dyn HttpClient>,
+    ) -> Result<Self, CredentialsError> {
+        let url = uri
+            .or_else(|| lookup("ALIBABA_CLOUD_CREDENTIALS_URI"))
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| {
+                CredentialsError::new(
+                    SOURCE,
+                    "no URI: pass uri= or set ALIBABA_CLOUD_CREDENTIALS_URI",
+                )
+            })?;
+        let name = source_name(&url);
+        let scheme = url.split("://").next().unwrap_or("").to_ascii_lowercase();
+        if !url.contains("://") || !(scheme == "http" || scheme == "https") {
+            return Err(CredentialsError::new(
+                name,
+                "the URI must start with http:// or https://",
+            ));
+        }
+        Ok(Uri {
+            url,
+            name,
+            limits,
+            http,
+        })
+    }
+
+    pub fn source_name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// `credentials URI (http://host/path)`, without the query (it may hold a token).
+pub fn source_name(url: &str) -> String {
+    let shown = url.split(['?', '#']).next().unwrap_or(url);
+    format!("{SOURCE} ({shown})")
+}
+
+impl Provide for Uri {
+    fn provide(&self) -> Result<Credentials, CredentialsError> {
+        let response = self
+            .http
+            .send(&Request::new("GET", self.url.clone()), &self.limits)
+            .map_err(|e| CredentialsError::new(self.name.clone(), e.to_string()))?;
+        flat_json::parse(
+            &self.name,
+            "the credentials URI",
+            response.status,
+            &response.body,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::sts::fake::FakeHttp;
+
+    #[test]
+    fn reads_the_environment_and_hides_the_query() {
+        let http = Arc::new(FakeHttp::fixed(
+            200,
+            r#"{"Code":"Success","AccessKeyId":"STS.u","AccessKeySecret":"s","SecurityToken":"t","Expiration":"2024-05-01T12:00:00Z"}"#,
+        ));
+        let env = |k: &str| {
+            (k == "ALIBABA_CLOUD_CREDENTIALS_URI")
+                .then(|| "http://agent.local/creds?key=abc".into())
+        };
+        let uri = Uri::new(None, env, Limits::default(), http.clone()).unwrap();
+        assert_eq!(
+            uri.source_name(),
+            "credentials URI (http://agent.local/creds)"
+        );
+        assert_eq!(uri.provide().unwrap().access_key_id(), "STS.u");
+        assert_eq!(http.requests()[0].url, "http://agent.local/creds?key=abc");
+    }
+
+    #[test]
+    fn missing_or_odd_uris_are_errors() {
+        let http = Arc::new(FakeHttp::fixed(500, ""));
+        let none = |_: &str| None;
+        let e = Uri::new(None, none, Limits::default(), http.clone())
+            .err()
+            .unwrap();
+        assert!(e.message.contains("ALIBABA_CLOUD_CREDENTIALS_URI"), "{e}");
+        let e = Uri::new(
+            Some("file:///etc/passwd".into()),
+            none,
+            Limits::default(),
+            http.clone(),
+        );
+        assert!(e.err().unwrap().message.contains("http:// or https://"));
+        let uri = Uri::new(Some("http://x/".into()), none, Limits::default(), http).unwrap();
+        assert!(uri.provide().unwrap_err().message.contains("HTTP 500"));
+    }
+}
