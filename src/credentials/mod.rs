@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod chain;
+pub mod default_chain;
 pub mod ecs_ram_role;
 pub mod env;
 mod error;
@@ -10,6 +11,7 @@ mod flat_json;
 pub mod http;
 pub mod oidc;
 pub mod profile;
+pub mod profile_source;
 pub mod ram_role_arn;
 pub mod static_provider;
 pub mod sts;

@@ -1,0 +1,193 @@
+//! The default chain, in alibabacloud_credentials' order: environment variables, OIDC when its
+//! variables are set, the CLI's config.json, credentials.ini, the ECS RAM role unless
+//! disabled, the credentials URI when set.
+
+use std::sync::Arc;
+
+use super::chain::Chain;
+use super::ecs_ram_role::{EcsRamRole, EcsRamRoleConfig, EcsRamRoleOptions};
+use super::http::{HttpClient, Limits};
+use super::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOptions};
+use super::profile::{
+    cli_config_path, cli_profile_disabled, cli_profile_name, ini_path, profile_name,
+};
+use super::profile_source::{ecs_limits, Lookup, Profile, ProfileFile};
+use super::uri::Uri;
+use super::{env, CredentialsError, Provide};
+
+/// A source that could not even be set up (a malformed variable): it fails with that error
+/// when its turn comes, so the chain's summary shows it.
+struct Broken(CredentialsError);
+
+impl Provide for Broken {
+    fn provide(&self) -> Result<super::Credentials, CredentialsError> {
+        Err(self.0.clone())
+    }
+}
+
+/// The process environment through `lookup`, read now for what decides which sources take
+/// part, and again by each source when it is asked.
+struct LookupEnv(Lookup);
+
+impl Provide for LookupEnv {
+    fn provide(&self) -> Result<super::Credentials, CredentialsError> {
+        env::from_lookup(|n| (self.0)(n))
+    }
+}
+
+/// Builds the chain. `ecs_endpoint` overrides the metadata service's address (tests).
+pub fn default_chain(
+    lookup: Lookup,
+    ecs_endpoint: Option<String>,
+    http: Arc<dyn HttpClient>,
+) -> Chain {
+    let set = |name: &str| lookup(name).is_some_and(|v| !v.trim().is_empty());
+    let is_true = |name: &str| lookup(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let mut sources: Vec<(String, Box<dyn Provide>)> = vec![(
+        "environment variables".into(),
+        Box::new(LookupEnv(lookup.clone())),
+    )];
+    if set("ALIBABA_CLOUD_ROLE_ARN")
+        && set("ALIBABA_CLOUD_OIDC_PROVIDER_ARN")
+        && set("ALIBABA_CLOUD_OIDC_TOKEN_FILE")
+    {
+        let l = lookup.clone();
+        let source: Box<dyn Provide> = match OidcRoleArnConfig::resolve(
+            OidcRoleArnOptions {
+                limits: Limits::default(),
+                ..Default::default()
+            },
+            |n| l(n),
+        )
+        .and_then(|c| OidcRoleArn::new(c, http.clone()))
+        {
+            Ok(s) => Box::new(s),
+            Err(e) => Box::new(Broken(e)),
+        };
+        sources.push(("OIDC role ARN (environment)".into(), source));
+    }
+    if !cli_profile_disabled(|n| lookup(n)) {
+        if let Some(path) = cli_config_path(|n| lookup(n)) {
+            let file = ProfileFile::Cli {
+                path,
+                profile: cli_profile_name(|n| lookup(n)),
+            };
+            let name = format!("CLI config {}", file.path().display());
+            sources.push((
+                name,
+                Box::new(Profile::new(file, lookup.clone(), http.clone())),
+            ));
+        }
+    }
+    if let Some(path) = ini_path(|n| lookup(n)) {
+        let file = ProfileFile::Ini {
+            path,
+            profile: profile_name(|n| lookup(n)),
+        };
+        let name = format!("credentials file {}", file.path().display());
+        sources.push((
+            name,
+            Box::new(Profile::new(file, lookup.clone(), http.clone())),
+        ));
+    }
+    if !is_true("ALIBABA_CLOUD_ECS_METADATA_DISABLED") {
+        let options = EcsRamRoleOptions {
+            endpoint: ecs_endpoint,
+            limits: ecs_limits(),
+            ..Default::default()
+        };
+        let source: Box<dyn Provide> = match EcsRamRoleConfig::resolve(options, |n| lookup(n)) {
+            Ok(c) => Box::new(EcsRamRole::new(c, http.clone())),
+            Err(e) => Box::new(Broken(e)),
+        };
+        sources.push(("ECS RAM role".into(), source));
+    }
+    if set("ALIBABA_CLOUD_CREDENTIALS_URI") {
+        let source: Box<dyn Provide> =
+            match Uri::new(None, |n| lookup(n), Limits::default(), http.clone()) {
+                Ok(s) => Box::new(s),
+                Err(e) => Box::new(Broken(e)),
+            };
+        sources.push(("credentials URI".into(), source));
+    }
+    Chain::new(sources)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::sts::fake::FakeHttp;
+    use std::collections::HashMap;
+
+    fn chain(vars: &[(&str, &str)]) -> Chain {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let http: Arc<dyn HttpClient> = Arc::new(FakeHttp::fixed(404, ""));
+        default_chain(Arc::new(move |k| map.get(k).cloned()), None, http)
+    }
+
+    #[test]
+    fn sources_take_part_as_the_environment_says() {
+        let c = chain(&[("HOME", "/nonexistent-home")]);
+        let names: Vec<_> = c.names().collect();
+        assert_eq!(
+            names,
+            [
+                "environment variables",
+                "CLI config /nonexistent-home/.aliyun/config.json",
+                "credentials file /nonexistent-home/.alibabacloud/credentials.ini",
+                "ECS RAM role",
+            ]
+        );
+        let c = chain(&[
+            ("HOME", "/h"),
+            ("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/r"),
+            (
+                "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+                "acs:ram::1:oidc-provider/p",
+            ),
+            ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/t"),
+            ("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "TRUE"),
+            ("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true"),
+            ("ALIBABA_CLOUD_CREDENTIALS_URI", "http://127.0.0.1:1/c"),
+        ]);
+        let names: Vec<_> = c.names().collect();
+        assert_eq!(
+            names,
+            [
+                "environment variables",
+                "OIDC role ARN (environment)",
+                "credentials file /h/.alibabacloud/credentials.ini",
+                "credentials URI",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_first_source_that_works_wins() {
+        let c = chain(&[
+            ("HOME", "/nonexistent-home"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "AKenv"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s"),
+        ]);
+        assert_eq!(c.provide().unwrap().access_key_id(), "AKenv");
+        assert_eq!(c.last_used(), Some("environment variables"));
+    }
+
+    #[test]
+    fn all_failing_lists_each() {
+        let c = chain(&[("HOME", "/nonexistent-home")]);
+        let e = c.provide().unwrap_err().to_string();
+        for part in [
+            "OSS_ACCESS_KEY_ID",
+            "config.json",
+            "credentials.ini",
+            "ECS RAM role",
+            "HTTP 404",
+        ] {
+            assert!(e.contains(part), "{part} not in {e}");
+        }
+    }
+}
