@@ -32,6 +32,14 @@ from ._refreshing import (
     FunctionComputeCredentialsProvider,
     RefreshingCredentialsProvider,
 )
+from ._sources import (
+    DefaultCredentialsProvider,
+    EcsRamRoleCredentialsProvider,
+    OidcRoleArnCredentialsProvider,
+    ProfileCredentialsProvider,
+    RamRoleArnCredentialsProvider,
+    UriCredentialsProvider,
+)
 from ._auth import (
     AUTH_VERSION_1,
     AUTH_VERSION_2,
@@ -55,15 +63,21 @@ __all__ = [
     "Credentials",
     "CredentialsClientProvider",
     "CredentialsError",
+    "DefaultCredentialsProvider",
+    "EcsRamRoleCredentialsProvider",
     "EnvironmentVariableCredentialsProvider",
     "FunctionComputeCredentialsProvider",
+    "OidcRoleArnCredentialsProvider",
+    "ProfileCredentialsProvider",
     "ProviderAuth",
     "ProviderAuthV2",
     "ProviderAuthV4",
+    "RamRoleArnCredentialsProvider",
     "RefreshingCredentialsProvider",
     "SigningDetails",
     "SigningError",
     "StaticCredentialsProvider",
     "StsAuth",
+    "UriCredentialsProvider",
     "make_auth",
 ]

@@ -197,3 +197,48 @@ def _freeze_clock(micros: int) -> Optional[int]: ...
 def _restore_clock(previous: Optional[int]) -> None: ...
 def _now_micros() -> int: ...
 def _url_with_query(url: str, params: Mapping[Any, Any]) -> str: ...
+
+class _RustSource:
+    """A Rust credential source on its way into a ``CachedProvider``."""
+
+def _ecs_ram_role_source(
+    role_name: Optional[str] = None,
+    endpoint: Optional[str] = None,
+    disable_imds_v1: Optional[bool] = None,
+    connect_timeout: float = 1.0,
+    read_timeout: float = 1.0,
+) -> _RustSource: ...
+def _ram_role_arn_source(
+    role_arn: Optional[str] = None,
+    access_key_id: Optional[str] = None,
+    access_key_secret: Optional[str] = None,
+    security_token: Optional[str] = None,
+    source: Optional[_CredentialsProvider] = None,
+    role_session_name: Optional[str] = None,
+    policy: Optional[str] = None,
+    external_id: Optional[str] = None,
+    duration_seconds: Optional[int] = None,
+    sts_endpoint: Optional[str] = None,
+    sts_region: Optional[str] = None,
+    enable_vpc: Optional[bool] = None,
+    connect_timeout: float = 5.0,
+    read_timeout: float = 10.0,
+) -> _RustSource: ...
+def _oidc_role_arn_source(
+    role_arn: Optional[str] = None,
+    oidc_provider_arn: Optional[str] = None,
+    oidc_token_file: Optional[str] = None,
+    role_session_name: Optional[str] = None,
+    policy: Optional[str] = None,
+    duration_seconds: Optional[int] = None,
+    sts_endpoint: Optional[str] = None,
+    sts_region: Optional[str] = None,
+    enable_vpc: Optional[bool] = None,
+    connect_timeout: float = 5.0,
+    read_timeout: float = 10.0,
+) -> _RustSource: ...
+def _uri_source(
+    uri: Optional[str] = None, connect_timeout: float = 5.0, read_timeout: float = 10.0
+) -> _RustSource: ...
+def _profile_source(profile: Optional[str] = None, path: Optional[str] = None) -> _RustSource: ...
+def _default_chain_source(ecs_metadata_endpoint: Optional[str] = None) -> _RustSource: ...

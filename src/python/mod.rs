@@ -12,6 +12,7 @@ mod errors;
 mod explain;
 pub(crate) mod refreshing;
 mod request;
+mod sources;
 mod text;
 
 use pyo3::prelude::*;
@@ -30,6 +31,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<refreshing::PyRefreshing>()?;
     m.add_class::<refreshing::PyTicket>()?;
     m.add_class::<refreshing::PyPending>()?;
+    m.add_class::<sources::PyRustSource>()?;
+    sources::register(m)?;
     m.add_class::<auth_base::AuthBase>()?;
     m.add_class::<auth_v1::ProviderAuth>()?;
     m.add_class::<auth_v1::Auth>()?;

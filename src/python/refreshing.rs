@@ -9,7 +9,7 @@
 //! stack that waits for the GIL, since CPython < 3.14 ends such threads with `pthread_exit`
 //! when the interpreter shuts down, and a forced unwind through Rust frames aborts.
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -22,7 +22,9 @@ use pyo3::PyTraverseError;
 
 use super::credentials::PyCredentials;
 use super::errors::credentials_error;
+use super::sources::PyRustSource;
 use crate::credentials::cache::{Options, RefreshingCache, Served, Ticket};
+use crate::credentials::chain::Chain;
 use crate::credentials::{Credentials, CredentialsError, Fetched, Provide};
 
 const MICROS: i64 = 1_000_000;
@@ -74,6 +76,8 @@ pub struct PyRefreshing {
     /// The Python fetch function (`None` for Rust sources, or once cleared by the GC).
     fetch: Mutex<Option<Py<PyAny>>>,
     python_source: bool,
+    /// The default chain, to say which of its sources worked.
+    chain: Option<Arc<Chain>>,
 }
 
 /// Seconds (int or float) as a positive duration.
@@ -195,14 +199,6 @@ fn base_get_credentials(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 }
 
 impl PyRefreshing {
-    pub fn with_rust_source(cache: RefreshingCache<Cached>) -> Self {
-        PyRefreshing {
-            cache,
-            fetch: Mutex::new(None),
-            python_source: false,
-        }
-    }
-
     /// Whether the auth objects may read `provider` through [`current`](Self::current): it
     /// does not override `get_credentials`.
     pub fn served_directly(provider: &Bound<'_, Self>) -> PyResult<bool> {
@@ -306,14 +302,16 @@ impl PyRefreshing {
         timeout: f64,
         name: Option<String>,
     ) -> PyResult<Self> {
-        if !fetch.bind(py).is_callable() {
+        let rust_source = fetch.bind(py).downcast::<PyRustSource>().ok().cloned();
+        if rust_source.is_none() && !fetch.bind(py).is_callable() {
             return Err(PyTypeError::new_err(
                 "fetch must be callable (it is called with no arguments)",
             ));
         }
-        let source = match name {
-            Some(n) => n,
-            None => {
+        let source = match (name, &rust_source) {
+            (Some(n), _) => n,
+            (None, Some(r)) => r.get().name.clone(),
+            (None, None) => {
                 let qualname = fetch
                     .bind(py)
                     .getattr(intern!(py, "__qualname__"))
@@ -329,10 +327,23 @@ impl PyRefreshing {
                 .transpose()?,
             timeout: seconds(timeout, "timeout")?,
         };
+        if let Some(r) = rust_source {
+            let r = r.get();
+            let source = r
+                .take()
+                .ok_or_else(|| PyValueError::new_err("this source is already in a provider"))?;
+            return Ok(PyRefreshing {
+                cache: rust_cache(options, source),
+                fetch: Mutex::new(None),
+                python_source: false,
+                chain: r.chain.clone(),
+            });
+        }
         Ok(PyRefreshing {
             cache: RefreshingCache::delegated(options),
             fetch: Mutex::new(Some(fetch)),
             python_source: true,
+            chain: None,
         })
     }
 
@@ -372,6 +383,13 @@ impl PyRefreshing {
         }
         let method = slf.getattr(intern!(py, "get_credentials"))?;
         event_loop.call_method1(intern!(py, "run_in_executor"), (py.None(), method))
+    }
+
+    /// The default chain's source that gave the current credentials (`None` elsewhere).
+    fn _chain_source(&self) -> Option<String> {
+        self.chain
+            .as_ref()
+            .and_then(|c| c.last_used().map(str::to_owned))
     }
 
     /// How many times the source has been asked for credentials (diagnostics and tests).

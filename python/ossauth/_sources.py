@@ -1,0 +1,191 @@
+"""The credential sources implemented in Rust, each in the refreshing cache.
+
+Every class here is a ``RefreshingCredentialsProvider`` whose fetch is a Rust function: the
+network I/O happens on a short-lived Rust thread without the GIL, with connect and read
+timeouts and a cap on response size, and no retries of its own (the cache retries with
+backoff). Constructor errors (a missing role ARN, a profile that does not exist) are
+``CredentialsError`` and name what is missing and where it was looked for.
+"""
+
+from . import _core
+from ._refreshing import RefreshingCredentialsProvider
+
+
+def _wait_timeout(timeout, connect_timeout, read_timeout):
+    """By default callers wait as long as one whole request may take, and a second more."""
+    return timeout if timeout is not None else connect_timeout + read_timeout + 1.0
+
+
+class EcsRamRoleCredentialsProvider(RefreshingCredentialsProvider):
+    """The RAM role attached to this ECS instance, from its metadata service.
+
+    IMDSv2 (a session token from ``PUT /latest/api/token``, sent on every request) with a
+    fallback to IMDSv1 unless ``disable_imds_v1`` (or ``ALIBABA_CLOUD_IMDSV1_DISABLED=true``).
+    Without ``role_name`` (or ``ALIBABA_CLOUD_ECS_METADATA``) the role is discovered.
+    """
+
+    def __new__(
+        cls,
+        role_name=None,
+        *,
+        endpoint="http://100.100.100.200",
+        disable_imds_v1=None,
+        connect_timeout=1.0,
+        read_timeout=1.0,
+        timeout=None,
+    ):
+        source = _core._ecs_ram_role_source(
+            role_name,
+            endpoint=endpoint,
+            disable_imds_v1=disable_imds_v1,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+        return super().__new__(cls, source, timeout=_wait_timeout(timeout, connect_timeout, read_timeout))
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+
+class RamRoleArnCredentialsProvider(RefreshingCredentialsProvider):
+    """STS ``AssumeRole``: temporary credentials of ``role_arn``, signed with the source
+    credentials (an AccessKey given here, ``source`` -- any provider --, else the environment).
+
+    ``ALIBABA_CLOUD_ROLE_ARN``, ``ALIBABA_CLOUD_ROLE_SESSION_NAME``, ``ALIBABA_CLOUD_STS_REGION``
+    and ``ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED`` fill what is not given. ``sts_endpoint`` takes a
+    host (https) or a full URL.
+    """
+
+    def __new__(
+        cls,
+        role_arn=None,
+        *,
+        access_key_id=None,
+        access_key_secret=None,
+        security_token=None,
+        source=None,
+        role_session_name=None,
+        policy=None,
+        external_id=None,
+        duration_seconds=3600,
+        sts_endpoint=None,
+        sts_region=None,
+        enable_vpc=None,
+        connect_timeout=5.0,
+        read_timeout=10.0,
+        timeout=None,
+    ):
+        fetch = _core._ram_role_arn_source(
+            role_arn,
+            access_key_id=access_key_id,
+            access_key_secret=access_key_secret,
+            security_token=security_token,
+            source=source,
+            role_session_name=role_session_name,
+            policy=policy,
+            external_id=external_id,
+            duration_seconds=duration_seconds,
+            sts_endpoint=sts_endpoint,
+            sts_region=sts_region,
+            enable_vpc=enable_vpc,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+        return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, connect_timeout, read_timeout))
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+
+class OidcRoleArnCredentialsProvider(RefreshingCredentialsProvider):
+    """STS ``AssumeRoleWithOIDC`` (ACK's RRSA): the OIDC token file is read again on every
+    refresh, since the cluster rotates it.
+
+    ``ALIBABA_CLOUD_ROLE_ARN``, ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN`` and
+    ``ALIBABA_CLOUD_OIDC_TOKEN_FILE`` (set by RRSA) fill what is not given.
+    """
+
+    def __new__(
+        cls,
+        role_arn=None,
+        oidc_provider_arn=None,
+        oidc_token_file=None,
+        *,
+        role_session_name=None,
+        policy=None,
+        duration_seconds=3600,
+        sts_endpoint=None,
+        sts_region=None,
+        enable_vpc=None,
+        connect_timeout=5.0,
+        read_timeout=10.0,
+        timeout=None,
+    ):
+        fetch = _core._oidc_role_arn_source(
+            role_arn,
+            oidc_provider_arn,
+            None if oidc_token_file is None else str(oidc_token_file),
+            role_session_name=role_session_name,
+            policy=policy,
+            duration_seconds=duration_seconds,
+            sts_endpoint=sts_endpoint,
+            sts_region=sts_region,
+            enable_vpc=enable_vpc,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+        return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, connect_timeout, read_timeout))
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+
+class UriCredentialsProvider(RefreshingCredentialsProvider):
+    """Credentials served by a URI (``ALIBABA_CLOUD_CREDENTIALS_URI``) as
+    ``{"Code": "Success", "AccessKeyId", "AccessKeySecret", "SecurityToken", "Expiration"}``."""
+
+    def __new__(cls, uri=None, *, connect_timeout=5.0, read_timeout=10.0, timeout=None):
+        fetch = _core._uri_source(uri, connect_timeout=connect_timeout, read_timeout=read_timeout)
+        return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, connect_timeout, read_timeout))
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+
+class ProfileCredentialsProvider(RefreshingCredentialsProvider):
+    """A profile of ``~/.alibabacloud/credentials.ini`` (``ALIBABA_CLOUD_CREDENTIALS_FILE``),
+    else of the Alibaba Cloud CLI's ``~/.aliyun/config.json``; ``profile`` defaults to
+    ``ALIBABA_CLOUD_PROFILE``, else ``default`` (the CLI's ``current`` profile for config.json).
+
+    ``path`` names the file to read; a ``.json`` file is read as the CLI's config.
+    """
+
+    def __new__(cls, profile=None, path=None, *, timeout=None):
+        fetch = _core._profile_source(profile, None if path is None else str(path))
+        return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, 5.0, 10.0))
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+
+class DefaultCredentialsProvider(RefreshingCredentialsProvider):
+    """The default chain: environment variables (``OSS_*``, then ``ALIBABA_CLOUD_*``), OIDC when
+    its variables are set, the CLI's ``~/.aliyun/config.json``, ``credentials.ini``, the ECS
+    RAM role (unless ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=true``), the credentials URI when set.
+
+    ``ecs_metadata_endpoint`` points the ECS source at another metadata service (tests).
+    The source that worked is used again first. When every source fails, the error lists each
+    and why. ``source_name`` says which one gave the current credentials.
+    """
+
+    def __new__(cls, *, ecs_metadata_endpoint=None, timeout=None):
+        fetch = _core._default_chain_source(ecs_metadata_endpoint)
+        return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, 5.0, 10.0))
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    @property
+    def source_name(self):
+        """The chain's source that gave the current credentials, or None before any."""
+        return self._chain_source()

@@ -1,0 +1,355 @@
+//! The Rust credential sources, handed to `CachedProvider` as `_RustSource` objects by the
+//! Python classes in `ossauth/_sources.py`; and any Python provider as a Rust source (the
+//! source credentials of a RAM role ARN).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use super::credentials::PyCredentials;
+use super::errors::credentials_error;
+use super::refreshing::seconds;
+use crate::credentials::chain::Chain;
+use crate::credentials::default_chain::default_chain;
+use crate::credentials::ecs_ram_role::{EcsRamRole, EcsRamRoleConfig, EcsRamRoleOptions};
+use crate::credentials::http::{HttpClient, Limits, UreqClient};
+use crate::credentials::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOptions};
+use crate::credentials::profile::{cli_config_path, ini_path, profile_name};
+use crate::credentials::profile_source::{Lookup, Profile, ProfileFile};
+use crate::credentials::ram_role_arn::{RamRoleArn, RamRoleArnConfig, RamRoleArnOptions};
+use crate::credentials::uri::Uri;
+use crate::credentials::{Credentials, CredentialsError, EnvironmentVariable, Provide, Static};
+
+/// A Rust source waiting to be put in a cache (taken by `CachedProvider.__new__`).
+#[pyclass(frozen, module = "ossauth._core", name = "_RustSource")]
+pub struct PyRustSource {
+    source: Mutex<Option<Box<dyn Provide>>>,
+    pub name: String,
+    /// For the default chain: which source worked.
+    pub chain: Option<Arc<Chain>>,
+}
+
+impl PyRustSource {
+    pub fn new(name: String, source: Box<dyn Provide>) -> Self {
+        PyRustSource {
+            source: Mutex::new(Some(source)),
+            name,
+            chain: None,
+        }
+    }
+
+    pub fn chain(name: String, chain: Arc<Chain>) -> Self {
+        PyRustSource {
+            source: Mutex::new(Some(Box::new(SharedChain(chain.clone())))),
+            name,
+            chain: Some(chain),
+        }
+    }
+
+    pub fn take(&self) -> Option<Box<dyn Provide>> {
+        self.source.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+struct SharedChain(Arc<Chain>);
+
+impl Provide for SharedChain {
+    fn provide(&self) -> Result<Credentials, CredentialsError> {
+        self.0.provide()
+    }
+}
+
+/// Any Python object with `get_credentials()` as a Rust source. Runs on a refresh thread and
+/// takes the GIL only for the call.
+pub struct PythonProvider {
+    provider: Py<PyAny>,
+    name: String,
+}
+
+impl PythonProvider {
+    pub fn new(py: Python<'_>, provider: Py<PyAny>) -> Self {
+        let name = provider
+            .bind(py)
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "provider".into());
+        PythonProvider { provider, name }
+    }
+}
+
+impl Provide for PythonProvider {
+    fn provide(&self) -> Result<Credentials, CredentialsError> {
+        Python::with_gil(|py| {
+            let read = || -> PyResult<Credentials> {
+                let creds = self.provider.bind(py).call_method0("get_credentials")?;
+                let creds = match creds.downcast_into::<PyCredentials>() {
+                    Ok(c) => c,
+                    Err(e) => py
+                        .import("ossauth._convert")?
+                        .getattr("to_credentials")?
+                        .call1((e.into_inner(),))?
+                        .downcast_into::<PyCredentials>()?,
+                };
+                let inner = creds.get().inner.clone();
+                Ok(inner)
+            };
+            read().map_err(|e| {
+                let kind = e
+                    .get_type(py)
+                    .qualname()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default();
+                let text = e.value(py).str().map(|s| s.to_string()).unwrap_or_default();
+                CredentialsError::new(
+                    format!("{}.get_credentials()", self.name),
+                    format!("raised {kind}: {text}"),
+                )
+            })
+        })
+    }
+}
+
+/// The process environment, as every source reads it.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Connect and read timeouts in seconds, with the cap on response size.
+fn limits(connect_timeout: f64, read_timeout: f64) -> PyResult<Limits> {
+    Ok(Limits {
+        connect_timeout: seconds(connect_timeout, "connect_timeout")?,
+        read_timeout: seconds(read_timeout, "read_timeout")?,
+        ..Limits::default()
+    })
+}
+
+fn http() -> Arc<dyn HttpClient> {
+    Arc::new(UreqClient::default())
+}
+
+fn error(e: CredentialsError) -> PyErr {
+    credentials_error(&e)
+}
+
+/// The source credentials of a role: an AccessKey given, a provider given, else the
+/// environment.
+fn role_source(
+    py: Python<'_>,
+    access_key_id: Option<String>,
+    access_key_secret: Option<String>,
+    security_token: Option<String>,
+    source: Option<Py<PyAny>>,
+) -> PyResult<Arc<dyn Provide>> {
+    match (access_key_id, access_key_secret, source) {
+        (Some(id), Some(secret), None) => Ok(Arc::new(Static(Credentials::new(
+            id,
+            secret,
+            security_token,
+            None,
+        )))),
+        (None, None, Some(p)) => Ok(Arc::new(PythonProvider::new(py, p))),
+        (None, None, None) => Ok(Arc::new(EnvironmentVariable)),
+        (_, _, Some(_)) => Err(PyValueError::new_err(
+            "give either source= or access_key_id=/access_key_secret=, not both",
+        )),
+        _ => Err(PyValueError::new_err(
+            "access_key_id= and access_key_secret= go together",
+        )),
+    }
+}
+
+#[pyfunction]
+#[pyo3(signature = (role_arn=None, access_key_id=None, access_key_secret=None,
+    security_token=None, source=None, role_session_name=None, policy=None, external_id=None,
+    duration_seconds=None, sts_endpoint=None, sts_region=None, enable_vpc=None,
+    connect_timeout=5.0, read_timeout=10.0))]
+#[allow(clippy::too_many_arguments)]
+fn _ram_role_arn_source(
+    py: Python<'_>,
+    role_arn: Option<String>,
+    access_key_id: Option<String>,
+    access_key_secret: Option<String>,
+    security_token: Option<String>,
+    source: Option<Py<PyAny>>,
+    role_session_name: Option<String>,
+    policy: Option<String>,
+    external_id: Option<String>,
+    duration_seconds: Option<u32>,
+    sts_endpoint: Option<String>,
+    sts_region: Option<String>,
+    enable_vpc: Option<bool>,
+    connect_timeout: f64,
+    read_timeout: f64,
+) -> PyResult<PyRustSource> {
+    let upstream = role_source(py, access_key_id, access_key_secret, security_token, source)?;
+    let options = RamRoleArnOptions {
+        role_arn,
+        role_session_name,
+        policy,
+        external_id,
+        duration_seconds,
+        sts_endpoint,
+        sts_region,
+        enable_vpc,
+        limits: limits(connect_timeout, read_timeout)?,
+    };
+    let config = RamRoleArnConfig::resolve(options, env).map_err(error)?;
+    let source = RamRoleArn::new(config, upstream, http()).map_err(error)?;
+    Ok(PyRustSource::new(
+        source.source_name().to_owned(),
+        Box::new(source),
+    ))
+}
+
+#[pyfunction]
+#[pyo3(signature = (role_arn=None, oidc_provider_arn=None, oidc_token_file=None,
+    role_session_name=None, policy=None, duration_seconds=None, sts_endpoint=None,
+    sts_region=None, enable_vpc=None, connect_timeout=5.0, read_timeout=10.0))]
+#[allow(clippy::too_many_arguments)]
+fn _oidc_role_arn_source(
+    role_arn: Option<String>,
+    oidc_provider_arn: Option<String>,
+    oidc_token_file: Option<PathBuf>,
+    role_session_name: Option<String>,
+    policy: Option<String>,
+    duration_seconds: Option<u32>,
+    sts_endpoint: Option<String>,
+    sts_region: Option<String>,
+    enable_vpc: Option<bool>,
+    connect_timeout: f64,
+    read_timeout: f64,
+) -> PyResult<PyRustSource> {
+    let options = OidcRoleArnOptions {
+        role_arn,
+        oidc_provider_arn,
+        oidc_token_file,
+        role_session_name,
+        policy,
+        duration_seconds,
+        sts_endpoint,
+        sts_region,
+        enable_vpc,
+        limits: limits(connect_timeout, read_timeout)?,
+    };
+    let config = OidcRoleArnConfig::resolve(options, env).map_err(error)?;
+    let source = OidcRoleArn::new(config, http()).map_err(error)?;
+    Ok(PyRustSource::new(
+        source.source_name().to_owned(),
+        Box::new(source),
+    ))
+}
+
+#[pyfunction]
+#[pyo3(signature = (role_name=None, endpoint=None, disable_imds_v1=None,
+    connect_timeout=1.0, read_timeout=1.0))]
+fn _ecs_ram_role_source(
+    role_name: Option<String>,
+    endpoint: Option<String>,
+    disable_imds_v1: Option<bool>,
+    connect_timeout: f64,
+    read_timeout: f64,
+) -> PyResult<PyRustSource> {
+    let options = EcsRamRoleOptions {
+        role_name,
+        endpoint,
+        disable_imds_v1,
+        limits: limits(connect_timeout, read_timeout)?,
+    };
+    let config = EcsRamRoleConfig::resolve(options, env).map_err(error)?;
+    // The metadata service is link-local: never through a proxy.
+    let source = EcsRamRole::new(config, Arc::new(UreqClient::direct()));
+    Ok(PyRustSource::new(
+        source.source_name().to_owned(),
+        Box::new(source),
+    ))
+}
+
+#[pyfunction]
+#[pyo3(signature = (uri=None, connect_timeout=5.0, read_timeout=10.0))]
+fn _uri_source(
+    uri: Option<String>,
+    connect_timeout: f64,
+    read_timeout: f64,
+) -> PyResult<PyRustSource> {
+    let source =
+        Uri::new(uri, env, limits(connect_timeout, read_timeout)?, http()).map_err(error)?;
+    Ok(PyRustSource::new(
+        source.source_name().to_owned(),
+        Box::new(source),
+    ))
+}
+
+fn process_env() -> Lookup {
+    Arc::new(env)
+}
+
+/// `path`, else credentials.ini when it exists, else the CLI's config.json when it exists.
+/// The profile is read now, so that a missing or incomplete one fails here.
+#[pyfunction]
+#[pyo3(signature = (profile=None, path=None))]
+fn _profile_source(
+    py: Python<'_>,
+    profile: Option<String>,
+    path: Option<PathBuf>,
+) -> PyResult<PyRustSource> {
+    let profile = profile.filter(|p| !p.is_empty());
+    let file = match path {
+        Some(p) => ProfileFile::at(&p, profile, profile_name(env)),
+        None => {
+            let ini = ini_path(env);
+            let cli = cli_config_path(env);
+            match (ini, cli) {
+                (Some(ini), _) if ini.exists() => ProfileFile::Ini {
+                    path: ini,
+                    profile: profile.unwrap_or_else(|| profile_name(env)),
+                },
+                (_, Some(cli)) if cli.exists() => ProfileFile::Cli { path: cli, profile },
+                (ini, cli) => {
+                    let shown = |p: Option<PathBuf>| {
+                        p.map_or("(no home directory)".into(), |p| p.display().to_string())
+                    };
+                    return Err(error(CredentialsError::new(
+                        "profile",
+                        format!(
+                            "no credentials file: neither {} (ALIBABA_CLOUD_CREDENTIALS_FILE) nor {} exists",
+                            shown(ini),
+                            shown(cli)
+                        ),
+                    )));
+                }
+            }
+        }
+    };
+    let source = Profile::new(file, process_env(), http());
+    py.allow_threads(|| source.check()).map_err(error)?;
+    Ok(PyRustSource::new(
+        source.source_name().to_owned(),
+        Box::new(source),
+    ))
+}
+
+#[pyfunction]
+#[pyo3(signature = (ecs_metadata_endpoint=None))]
+fn _default_chain_source(ecs_metadata_endpoint: Option<String>) -> PyRustSource {
+    let chain = Arc::new(default_chain(
+        process_env(),
+        ecs_metadata_endpoint,
+        http(),
+        Arc::new(UreqClient::direct()),
+    ));
+    PyRustSource::chain("default credentials chain".into(), chain)
+}
+
+/// The source factories (`_core._ram_role_arn_source(...)`, ...).
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_ram_role_arn_source, m)?)?;
+    m.add_function(wrap_pyfunction!(_oidc_role_arn_source, m)?)?;
+    m.add_function(wrap_pyfunction!(_ecs_ram_role_source, m)?)?;
+    m.add_function(wrap_pyfunction!(_uri_source, m)?)?;
+    m.add_function(wrap_pyfunction!(_profile_source, m)?)?;
+    m.add_function(wrap_pyfunction!(_default_chain_source, m)?)?;
+    Ok(())
+}
