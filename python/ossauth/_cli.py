@@ -2,10 +2,13 @@
 
 ``ossauth presign oss://BUCKET/KEY --region REGION`` prints a presigned URL, identical to what
 ``oss2.Bucket(auth, endpoint, bucket, region=...).sign_url(method, key, expires)`` returns.
+``ossauth credentials`` shows what the default credentials chain finds, without its secrets.
+Both take credentials from ``ossauth.DefaultCredentialsProvider``.
 """
 
 import argparse
 import datetime as _dt
+import logging
 import sys
 
 from . import __version__, _core
@@ -131,7 +134,7 @@ def presign(args, provider=None):
         endpoint, bucket, key, cname=args.cname, path_style=args.path_style, slash_safe=args.slash_safe
     )
     if provider is None:
-        provider = _core.EnvironmentVariableCredentialsProvider()
+        provider = _default_provider()
     auth = _AUTHS[args.version](provider)
     req = _Request(method, url, headers, params, region)
     if args.explain:
@@ -139,6 +142,44 @@ def presign(args, provider=None):
         print(details, file=sys.stderr)
         return details.url
     return auth._sign_url(req, bucket, key, args.expires)
+
+
+def _default_provider():
+    from ._sources import DefaultCredentialsProvider
+
+    return DefaultCredentialsProvider()
+
+
+def describe_credentials(provider=None, now=None):
+    """The lines ``ossauth credentials`` prints: which source, the masked AccessKey id, its kind
+    and expiration. Never the secret or the token."""
+    provider = provider if provider is not None else _default_provider()
+    creds = provider.get_credentials()
+    source = getattr(provider, "source_name", None) or type(provider).__name__
+    key_id = creds.get_access_key_id()
+    token = creds.get_security_token()
+    if key_id.startswith("STS."):
+        kind = "STS temporary key, with a security token" if token else (
+            "STS temporary key WITHOUT a security token (OSS will refuse it)"
+        )
+    else:
+        kind = "AccessKey with a security token" if token else "long-term AccessKey (no security token)"
+    expiration = creds.expiration
+    if expiration is None:
+        expires = "none"
+    else:
+        now = now if now is not None else _dt.datetime.fromtimestamp(_core._now_micros() / 1e6, _dt.timezone.utc)
+        left = int((expiration - now).total_seconds())
+        expires = "%s (%s)" % (
+            expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "in %dh%02dm" % (left // 3600, left % 3600 // 60) if left >= 0 else "EXPIRED",
+        )
+    return [
+        "source:        %s" % source,
+        "access key id: %s" % creds.masked_access_key_id(),
+        "kind:          %s" % kind,
+        "expiration:    %s" % expires,
+    ]
 
 
 def _parser():
@@ -153,10 +194,10 @@ def _parser():
         "presign",
         help="print a presigned URL for an object",
         description=(
-            "Print a presigned URL for oss://BUCKET/KEY. Credentials come from "
-            "OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET / OSS_SESSION_TOKEN, or "
-            "ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET / "
-            "ALIBABA_CLOUD_SECURITY_TOKEN."
+            "Print a presigned URL for oss://BUCKET/KEY. Credentials come from the default "
+            "chain: OSS_* then ALIBABA_CLOUD_* variables, OIDC (RRSA), ~/.aliyun/config.json, "
+            "~/.alibabacloud/credentials.ini, the ECS RAM role, ALIBABA_CLOUD_CREDENTIALS_URI "
+            "(see 'ossauth credentials')."
         ),
     )
     p.set_defaults(subparser=p)
@@ -183,12 +224,32 @@ def _parser():
                    help="also print the canonical request and string to sign (to stderr)")
     p.add_argument("--at", metavar="INSTANT",
                    help="sign as if the clock read INSTANT (epoch seconds or ISO 8601), for reproducible output")
+
+    c = commands.add_parser(
+        "credentials",
+        help="show which source the default credentials chain uses (secrets masked)",
+        description=(
+            "Show the source the default credentials chain used, the masked AccessKey id, "
+            "whether it is an STS key and has a token, and the expiration."
+        ),
+    )
+    c.set_defaults(subparser=c)
     return parser
 
 
 def main(argv=None):
+    # Failures are reported once, below; the library's warnings would repeat them.
+    logging.getLogger("ossauth").addHandler(logging.NullHandler())
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "credentials":
+        try:
+            lines = describe_credentials()
+        except _core.CredentialsError as e:
+            print("ossauth: credentials: %s" % e, file=sys.stderr)
+            return 1
+        print("\n".join(lines))
+        return 0
     try:
         if args.at is not None:
             from .testing import frozen_time

@@ -35,11 +35,13 @@ impl Provide for LookupEnv {
     }
 }
 
-/// Builds the chain. `ecs_endpoint` overrides the metadata service's address (tests).
+/// Builds the chain. `ecs_endpoint` overrides the metadata service's address (tests);
+/// `ecs_http` is the client for it (never through a proxy).
 pub fn default_chain(
     lookup: Lookup,
     ecs_endpoint: Option<String>,
     http: Arc<dyn HttpClient>,
+    ecs_http: Arc<dyn HttpClient>,
 ) -> Chain {
     let set = |name: &str| lookup(name).is_some_and(|v| !v.trim().is_empty());
     let is_true = |name: &str| lookup(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
@@ -72,11 +74,8 @@ pub fn default_chain(
                 path,
                 profile: cli_profile_name(|n| lookup(n)),
             };
-            let name = format!("CLI config {}", file.path().display());
-            sources.push((
-                name,
-                Box::new(Profile::new(file, lookup.clone(), http.clone())),
-            ));
+            let profile = Profile::new(file, lookup.clone(), http.clone());
+            sources.push((profile.source_name().to_owned(), Box::new(profile)));
         }
     }
     if let Some(path) = ini_path(|n| lookup(n)) {
@@ -84,11 +83,8 @@ pub fn default_chain(
             path,
             profile: profile_name(|n| lookup(n)),
         };
-        let name = format!("credentials file {}", file.path().display());
-        sources.push((
-            name,
-            Box::new(Profile::new(file, lookup.clone(), http.clone())),
-        ));
+        let profile = Profile::new(file, lookup.clone(), http.clone());
+        sources.push((profile.source_name().to_owned(), Box::new(profile)));
     }
     if !is_true("ALIBABA_CLOUD_ECS_METADATA_DISABLED") {
         let options = EcsRamRoleOptions {
@@ -97,7 +93,7 @@ pub fn default_chain(
             ..Default::default()
         };
         let source: Box<dyn Provide> = match EcsRamRoleConfig::resolve(options, |n| lookup(n)) {
-            Ok(c) => Box::new(EcsRamRole::new(c, http.clone())),
+            Ok(c) => Box::new(EcsRamRole::new(c, ecs_http)),
             Err(e) => Box::new(Broken(e)),
         };
         sources.push(("ECS RAM role".into(), source));
@@ -125,7 +121,12 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let http: Arc<dyn HttpClient> = Arc::new(FakeHttp::fixed(404, ""));
-        default_chain(Arc::new(move |k| map.get(k).cloned()), None, http)
+        default_chain(
+            Arc::new(move |k| map.get(k).cloned()),
+            None,
+            http.clone(),
+            http,
+        )
     }
 
     #[test]
@@ -136,8 +137,8 @@ mod tests {
             names,
             [
                 "environment variables",
-                "CLI config /nonexistent-home/.aliyun/config.json",
-                "credentials file /nonexistent-home/.alibabacloud/credentials.ini",
+                "profile '(current)' in /nonexistent-home/.aliyun/config.json",
+                "profile 'default' in /nonexistent-home/.alibabacloud/credentials.ini",
                 "ECS RAM role",
             ]
         );
@@ -159,7 +160,7 @@ mod tests {
             [
                 "environment variables",
                 "OIDC role ARN (environment)",
-                "credentials file /h/.alibabacloud/credentials.ini",
+                "profile 'default' in /h/.alibabacloud/credentials.ini",
                 "credentials URI",
             ]
         );

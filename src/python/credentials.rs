@@ -197,6 +197,11 @@ impl PyCredentials {
             .is_some_and(|e| clock::now_secs() >= e)
     }
 
+    /// The AccessKey id with all but its first and last 4 characters masked, for display.
+    fn masked_access_key_id(&self) -> String {
+        self.inner.masked_access_key_id()
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Credentials(access_key_id='{}', access_key_secret='******', security_token={}, expiration={})",

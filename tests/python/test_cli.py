@@ -27,10 +27,14 @@ KEYS = [
 
 
 @pytest.fixture
-def env(monkeypatch):
+def env(monkeypatch, tmp_path):
+    # The default chain reads the environment, then files under HOME, then the ECS metadata
+    # service: each test controls all three.
     for name in list(os.environ):
         if name.startswith(("OSS_", "ALIBABA_CLOUD_")):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
     monkeypatch.setenv("OSS_ACCESS_KEY_ID", AK)
     monkeypatch.setenv("OSS_ACCESS_KEY_SECRET", SK)
     return monkeypatch
@@ -205,3 +209,64 @@ def test_installed_entry_points(env, command):
     assert (run.returncode, run.stderr) == (0, "")
     assert run.stdout == reference("v4", "https://oss-cn-hangzhou.aliyuncs.com", "examplebucket", "dir/k 1",
                                    region="cn-hangzhou") + "\n"
+
+
+def _ini(home, body):
+    path = home / ".alibabacloud" / "credentials.ini"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body)
+    return path
+
+
+def test_presign_takes_credentials_from_the_default_chain(env, capsys, tmp_path):
+    """No variables, a credentials.ini profile: the URL is oss2's for those credentials."""
+    env.delenv("OSS_ACCESS_KEY_ID")
+    env.delenv("OSS_ACCESS_KEY_SECRET")
+    _ini(tmp_path, "[default]\ntype = sts\naccess_key_id = %s\naccess_key_secret = %s\n"
+                   "security_token = %s\n" % (AK, SK, TOKEN))
+    status, out, err = cli(capsys, "presign", "oss://examplebucket/a b", "--region", "cn-hangzhou",
+                           "--at", str(T))
+    assert (status, err) == (0, "")
+    assert out == reference("v4", "https://oss-cn-hangzhou.aliyuncs.com", "examplebucket", "a b",
+                            region="cn-hangzhou", token=TOKEN) + "\n"
+
+
+def test_credentials_shows_source_masked_id_and_kind(env, capsys):
+    status, out, err = cli(capsys, "credentials")
+    assert (status, err) == (0, "")
+    assert "source:        environment variables" in out
+    assert "access key id: LTAI*******leId" in out
+    assert "long-term AccessKey (no security token)" in out
+    assert "expiration:    none" in out
+    assert SK not in out and AK not in out
+
+
+def test_credentials_sts_key_with_and_without_token(env, capsys, tmp_path):
+    env.delenv("OSS_ACCESS_KEY_ID")
+    env.delenv("OSS_ACCESS_KEY_SECRET")
+    ini = _ini(tmp_path, "[default]\ntype = sts\naccess_key_id = STS.NTexample1234\n"
+                         "access_key_secret = %s\nsecurity_token = %s\n" % (SK, TOKEN))
+    status, out, err = cli(capsys, "credentials")
+    assert (status, err) == (0, "")
+    assert "source:        profile 'default' in %s" % ini in out
+    assert "STS." + "*" * 9 + "1234" in out  # 17 characters, 4 kept at each end
+    assert "STS temporary key, with a security token" in out
+    assert SK not in out and TOKEN not in out
+
+    env.setenv("OSS_ACCESS_KEY_ID", "STS.NTexample1234")
+    env.setenv("OSS_ACCESS_KEY_SECRET", SK)
+    status, out, err = cli(capsys, "credentials")
+    assert "source:        environment variables" in out
+    assert "WITHOUT a security token" in out
+
+
+def test_credentials_failure_lists_every_source_once(env, capsys):
+    env.delenv("OSS_ACCESS_KEY_ID")
+    env.delenv("OSS_ACCESS_KEY_SECRET")
+    status, out, err = cli(capsys, "credentials")
+    assert status == 1 and out == ""
+    assert err.startswith("ossauth: credentials: default credentials chain: no source gave credentials")
+    for part in ("OSS_ACCESS_KEY_ID", "config.json", "credentials.ini"):
+        assert err.count(part) >= 1, part
+    assert "ECS RAM role" not in err  # disabled by ALIBABA_CLOUD_ECS_METADATA_DISABLED
+    assert "credentials refresh failed" not in err  # the log warning is not printed as well
