@@ -183,23 +183,33 @@ pub fn sts_endpoint_url(
     DEFAULT_STS_URL.to_string()
 }
 
-/// [`sts_endpoint_url`] with the environment filling what the caller left `None`:
-/// `ALIBABA_CLOUD_STS_REGION`, `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED` (`true`, any case).
+/// [`sts_endpoint_url`] with the environment filling what the caller left `None`. Explicit
+/// arguments win over the environment: an endpoint, else a region, else
+/// `ALIBABA_CLOUD_STS_ENDPOINT` (an ossauth extension, for private endpoints and local test
+/// servers), else `ALIBABA_CLOUD_STS_REGION`; `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED` (`true`, any
+/// case) when `enable_vpc` is `None`.
 pub fn resolve_sts_url(
     sts_endpoint: Option<&str>,
     sts_region: Option<&str>,
     enable_vpc: Option<bool>,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> String {
+    let given_region = sts_region.filter(|s| !s.trim().is_empty());
+    let env_endpoint = non_empty(lookup("ALIBABA_CLOUD_STS_ENDPOINT"));
+    let endpoint = sts_endpoint
+        .filter(|s| !s.trim().is_empty())
+        .or(if given_region.is_none() {
+            env_endpoint.as_deref()
+        } else {
+            None
+        });
     let env_region = non_empty(lookup("ALIBABA_CLOUD_STS_REGION"));
-    let region = sts_region
-        .filter(|s| !s.is_empty())
-        .or(env_region.as_deref());
+    let region = given_region.or(env_region.as_deref());
     let vpc = enable_vpc.unwrap_or_else(|| {
         non_empty(lookup("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"))
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
     });
-    sts_endpoint_url(sts_endpoint, region, vpc)
+    sts_endpoint_url(endpoint, region, vpc)
 }
 
 /// alibabacloud_credentials' default session name: `credentials-python-<epoch seconds>`.
@@ -738,6 +748,20 @@ pub(crate) mod tests {
             ("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "yes"),
         ]);
         assert_eq!(resolve_sts_url(None, None, None, &e), DEFAULT_STS_URL);
+        // ALIBABA_CLOUD_STS_ENDPOINT beats the environment's region, not a given one.
+        let e = env(&[
+            ("ALIBABA_CLOUD_STS_ENDPOINT", "http://127.0.0.1:9/"),
+            ("ALIBABA_CLOUD_STS_REGION", "cn-shanghai"),
+        ]);
+        assert_eq!(resolve_sts_url(None, None, None, &e), "http://127.0.0.1:9");
+        assert_eq!(
+            resolve_sts_url(None, Some("cn-beijing"), None, &e),
+            "https://sts.cn-beijing.aliyuncs.com"
+        );
+        assert_eq!(
+            resolve_sts_url(Some("sts.example.com"), None, None, &e),
+            "https://sts.example.com"
+        );
     }
 
     #[test]
