@@ -115,7 +115,7 @@ impl EcsRamRole {
         let request = Request::new("PUT", format!("{}{TOKEN_PATH}", self.config.endpoint))
             .header("X-aliyun-ecs-metadata-token-ttl-seconds", TOKEN_TTL_SECONDS);
         let why = match self.http.send(&request, &self.config.limits) {
-            Ok(Response { status: 200, body }) => match String::from_utf8(body) {
+            Ok(r) if r.status == 200 => match std::str::from_utf8(&r.body) {
                 Ok(t) if !t.trim().is_empty() => return Ok(Some(t.trim().to_string())),
                 _ => "an empty or non-text token".to_string(),
             },

@@ -55,6 +55,13 @@ pub struct Response {
     pub body: Vec<u8>,
 }
 
+/// Bodies carry secrets (STS and IMDS answers): zeroed when dropped, as `Credentials` are.
+impl Drop for Response {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.body);
+    }
+}
+
 /// Limits every request obeys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
