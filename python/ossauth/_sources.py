@@ -11,9 +11,10 @@ from . import _core
 from ._refreshing import RefreshingCredentialsProvider
 
 
-def _wait_timeout(timeout, connect_timeout, read_timeout):
-    """By default callers wait as long as one whole request may take, and a second more."""
-    return timeout if timeout is not None else connect_timeout + read_timeout + 1.0
+def _wait_timeout(timeout, connect_timeout, read_timeout, requests=1):
+    """By default callers wait as long as the source's requests may take, and a second more,
+    so that a slow service is reported by its own cause rather than by the wait running out."""
+    return timeout if timeout is not None else requests * (connect_timeout + read_timeout) + 1.0
 
 
 class EcsRamRoleCredentialsProvider(RefreshingCredentialsProvider):
@@ -41,7 +42,7 @@ class EcsRamRoleCredentialsProvider(RefreshingCredentialsProvider):
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
         )
-        return super().__new__(cls, source, timeout=_wait_timeout(timeout, connect_timeout, read_timeout))
+        return super().__new__(cls, source, timeout=_wait_timeout(timeout, connect_timeout, read_timeout, 3))
 
     def __init__(self, *args, **kwargs):
         pass
@@ -91,7 +92,7 @@ class RamRoleArnCredentialsProvider(RefreshingCredentialsProvider):
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
         )
-        return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, connect_timeout, read_timeout))
+        return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, connect_timeout, read_timeout, 2))
 
     def __init__(self, *args, **kwargs):
         pass
@@ -157,12 +158,17 @@ class ProfileCredentialsProvider(RefreshingCredentialsProvider):
     else of the Alibaba Cloud CLI's ``~/.aliyun/config.json``; ``profile`` defaults to
     ``ALIBABA_CLOUD_PROFILE``, else ``default`` (the CLI's ``current`` profile for config.json).
 
-    ``path`` names the file to read; a ``.json`` file is read as the CLI's config.
+    ``path`` names the file to read; a ``.json`` file is read as the CLI's config. The file is
+    read again on every refresh; credentials without an expiration (an AccessKey, a fixed STS
+    token) are re-read every ``refresh_interval`` seconds, in the background.
     """
 
-    def __new__(cls, profile=None, path=None, *, timeout=None):
+    def __new__(cls, profile=None, path=None, *, refresh_interval=300.0, timeout=None):
         fetch = _core._profile_source(profile, None if path is None else str(path))
-        return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, 5.0, 10.0))
+        # A role profile may chain two STS calls.
+        return super().__new__(
+            cls, fetch, refresh_interval=refresh_interval, timeout=_wait_timeout(timeout, 5.0, 10.0, 2)
+        )
 
     def __init__(self, *args, **kwargs):
         pass
@@ -174,13 +180,17 @@ class DefaultCredentialsProvider(RefreshingCredentialsProvider):
     RAM role (unless ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=true``), the credentials URI when set.
 
     ``ecs_metadata_endpoint`` points the ECS source at another metadata service (tests).
+    Credentials without an expiration are looked for again every ``refresh_interval`` seconds,
+    in the background.
     The source that worked is used again first. When every source fails, the error lists each
     and why. ``source_name`` says which one gave the current credentials.
     """
 
-    def __new__(cls, *, ecs_metadata_endpoint=None, timeout=None):
+    def __new__(cls, *, ecs_metadata_endpoint=None, refresh_interval=300.0, timeout=None):
         fetch = _core._default_chain_source(ecs_metadata_endpoint)
-        return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, 5.0, 10.0))
+        return super().__new__(
+            cls, fetch, refresh_interval=refresh_interval, timeout=_wait_timeout(timeout, 5.0, 10.0, 2)
+        )
 
     def __init__(self, *args, **kwargs):
         pass

@@ -71,12 +71,17 @@ class ProfileCredentialsProvider(RefreshingCredentialsProvider):
         profile: Optional[str] = None,
         path: Union[str, "PathLike[str]", None] = None,
         *,
+        refresh_interval: Optional[float] = 300.0,
         timeout: Optional[float] = None,
     ) -> "ProfileCredentialsProvider": ...
 
 class DefaultCredentialsProvider(RefreshingCredentialsProvider):
     def __new__(
-        cls, *, ecs_metadata_endpoint: Optional[str] = None, timeout: Optional[float] = None
+        cls,
+        *,
+        ecs_metadata_endpoint: Optional[str] = None,
+        refresh_interval: Optional[float] = 300.0,
+        timeout: Optional[float] = None,
     ) -> "DefaultCredentialsProvider": ...
     @property
     def source_name(self) -> Optional[str]: ...

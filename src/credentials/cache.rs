@@ -378,8 +378,11 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
             Some(e) => CredentialsError::new(
                 e.source.clone(),
                 format!(
-                    "{} ({} failed attempt{} in a row, and no unexpired credentials cached)",
+                    // A multi-line cause (the default chain's list) gets the count on a line
+                    // of its own, so that it does not read as part of the last source's line.
+                    "{}{}({} failed attempt{} in a row, and no unexpired credentials cached)",
                     e.message,
+                    if e.message.contains('\n') { "\n" } else { " " },
                     state.failures,
                     if state.failures == 1 { "" } else { "s" }
                 ),

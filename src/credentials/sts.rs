@@ -280,7 +280,7 @@ pub fn parse_response(
                 }
                 if let Some(m) = o.get("Message").and_then(Value::as_str) {
                     msg.push_str(": ");
-                    msg.push_str(&truncate(m, MAX_MESSAGE_CHARS));
+                    msg.push_str(&truncate(without_string_to_sign(m), MAX_MESSAGE_CHARS));
                 }
                 if let Some(id) = o.get("RequestId").and_then(Value::as_str) {
                     msg.push_str(&format!(" (RequestId {})", truncate(id, 100)));
@@ -341,12 +341,30 @@ pub fn parse_response(
     ))
 }
 
-/// Replaces every occurrence of each (non-empty) secret in the error's text. A second line of
+/// STS's `SignatureDoesNotMatch` message ends with its string to sign, which holds the
+/// request's SecurityToken (percent-encoded twice, and cut anywhere by truncation): it is left
+/// out, and the rest of the message kept.
+fn without_string_to_sign(message: &str) -> &str {
+    let cut = message
+        .find("server string to sign is:")
+        .or_else(|| message.find("string to sign is:"));
+    match cut {
+        Some(i) => message[..i].trim_end(),
+        None => message,
+    }
+}
+
+/// Replaces every occurrence of each (non-empty) secret in the error's text, raw and
+/// percent-encoded once or twice (as it appears in a query or a string to sign). A second line of
 /// defence: messages are built never to hold secrets, but STS's own `Message` is quoted.
 pub fn redact(mut e: CredentialsError, secrets: &[&str]) -> CredentialsError {
     for s in secrets.iter().filter(|s| !s.is_empty()) {
-        if e.message.contains(s) {
-            e.message = e.message.replace(s, "**redacted**");
+        let once = percent_encode(s);
+        let twice = percent_encode(&once);
+        for form in [s.to_string(), twice, once] {
+            if e.message.contains(&form) {
+                e.message = e.message.replace(&form, "**redacted**");
+            }
         }
     }
     e
@@ -884,5 +902,22 @@ pub(crate) mod tests {
             &["zztoken", "", "zzsecret"],
         );
         assert_eq!(e.message, "bad token **redacted** and **redacted**");
+        // Encoded once (a query) or twice (a string to sign).
+        let e = redact(
+            CredentialsError::new("s", "q=CAIS%2Bab%3D%3D sts=CAIS%252Bab%253D%253D"),
+            &["CAIS+ab=="],
+        );
+        assert_eq!(e.message, "q=**redacted** sts=**redacted**");
+    }
+
+    #[test]
+    fn sts_string_to_sign_is_left_out_of_errors() {
+        let body = r#"{"Code":"SignatureDoesNotMatch","Message":"Specified signature is not matched with our calculation. server string to sign is:GET&%2F&AccessKeyId%3DSTS.x%26SecurityToken%3DCAIS%252Bsecret","RequestId":"R1"}"#;
+        let e = parse_response("src", "AssumeRole", 400, body.as_bytes()).unwrap_err();
+        assert_eq!(
+            e.message,
+            "STS AssumeRole failed: HTTP 400 SignatureDoesNotMatch: Specified signature is not \
+             matched with our calculation. (RequestId R1)"
+        );
     }
 }

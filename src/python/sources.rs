@@ -16,7 +16,7 @@ use crate::credentials::default_chain::default_chain;
 use crate::credentials::ecs_ram_role::{EcsRamRole, EcsRamRoleConfig, EcsRamRoleOptions};
 use crate::credentials::http::{HttpClient, Limits, UreqClient};
 use crate::credentials::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOptions};
-use crate::credentials::profile::{cli_config_path, ini_path, profile_name};
+use crate::credentials::profile::{cli_config_path, cli_profile_name, ini_path, profile_name};
 use crate::credentials::profile_source::{Lookup, Profile, ProfileFile};
 use crate::credentials::ram_role_arn::{RamRoleArn, RamRoleArnConfig, RamRoleArnOptions};
 use crate::credentials::uri::Uri;
@@ -297,7 +297,18 @@ fn _profile_source(
 ) -> PyResult<PyRustSource> {
     let profile = profile.filter(|p| !p.is_empty());
     let file = match path {
-        Some(p) => ProfileFile::at(&p, profile, profile_name(env)),
+        Some(p) => {
+            let is_json = p
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            // config.json's default is the variable, else the file's `current`.
+            let profile = if is_json {
+                profile.or_else(|| cli_profile_name(env))
+            } else {
+                profile
+            };
+            ProfileFile::at(&p, profile, profile_name(env))
+        }
         None => {
             let ini = ini_path(env);
             let cli = cli_config_path(env);
@@ -306,7 +317,10 @@ fn _profile_source(
                     path: ini,
                     profile: profile.unwrap_or_else(|| profile_name(env)),
                 },
-                (_, Some(cli)) if cli.exists() => ProfileFile::Cli { path: cli, profile },
+                (_, Some(cli)) if cli.exists() => ProfileFile::Cli {
+                    path: cli,
+                    profile: profile.or_else(|| cli_profile_name(env)),
+                },
                 (ini, cli) => {
                     let shown = |p: Option<PathBuf>| {
                         p.map_or("(no home directory)".into(), |p| p.display().to_string())
