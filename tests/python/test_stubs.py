@@ -1,0 +1,58 @@
+"""The typed stubs describe the public API: a strict mypy run accepts typical use of every
+provider and rejects a wrong argument type (so the stubs, not `Any`, are what it checked)."""
+
+import subprocess
+import sys
+import textwrap
+
+GOOD = '''
+import datetime
+import oss2
+import ossauth
+
+def fetch() -> dict[str, str]:
+    return {"AccessKeyId": "LTAI5tExample", "AccessKeySecret": "secret"}
+
+providers: list[ossauth.RefreshingCredentialsProvider] = [
+    ossauth.RefreshingCredentialsProvider(fetch, refresh_interval=300, timeout=5.0),
+    ossauth.EcsRamRoleCredentialsProvider("Role", endpoint="http://127.0.0.1:1", disable_imds_v1=True),
+    ossauth.RamRoleArnCredentialsProvider("acs:ram::1:role/r", source=ossauth.EnvironmentVariableCredentialsProvider(),
+                                          duration_seconds=900, sts_region="cn-hangzhou"),
+    ossauth.OidcRoleArnCredentialsProvider("acs:ram::1:role/r", "acs:ram::1:oidc-provider/p", "/tmp/token"),
+    ossauth.UriCredentialsProvider("http://127.0.0.1:1/c", read_timeout=2.0),
+    ossauth.ProfileCredentialsProvider("default", "/tmp/credentials.ini", refresh_interval=None),
+    ossauth.FunctionComputeCredentialsProvider(None),
+]
+chain = ossauth.DefaultCredentialsProvider(ecs_metadata_endpoint="http://127.0.0.1:1")
+name: str | None = chain.source_name
+creds: ossauth.Credentials = chain.get_credentials()
+when: datetime.datetime | None = creds.expiration
+masked: str = creds.masked_access_key_id()
+auth = ossauth.ProviderAuthV4(chain)
+'''
+
+BAD = '''
+import ossauth
+ossauth.UriCredentialsProvider(uri=5)
+'''
+
+
+def mypy(tmp_path, source):
+    path = tmp_path / "snippet.py"
+    path.write_text(textwrap.dedent(source))
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--python-version", "3.11",
+         "--ignore-missing-imports", str(path)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )
+
+
+def test_typical_use_type_checks(tmp_path):
+    run = mypy(tmp_path, GOOD)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_wrong_argument_type_is_caught(tmp_path):
+    run = mypy(tmp_path, BAD)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert 'Argument "uri" to "UriCredentialsProvider" has incompatible type "int"' in run.stdout
