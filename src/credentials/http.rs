@@ -184,6 +184,12 @@ fn describe(e: &ureq::Error, limits: &Limits) -> String {
             std::io::ErrorKind::UnexpectedEof => {
                 "the connection closed before the whole response arrived".into()
             }
+            // TLS failures (an untrusted certificate...) arrive as InvalidData around
+            // rustls' own error, which names the problem and never the URL.
+            std::io::ErrorKind::InvalidData if io.get_ref().is_some() => format!(
+                "TLS error ({})",
+                io.get_ref().map(|e| e.to_string()).unwrap_or_default()
+            ),
             kind => format!("I/O error ({kind})"),
         },
         Error::HostNotFound => "host not found".into(),
