@@ -254,8 +254,15 @@ def main(argv=None):
         if args.at is not None:
             from .testing import frozen_time
 
-            with frozen_time(_parse_instant(args.at)):
-                url = presign(args)
+            when = _parse_instant(args.at)
+            # Credentials are fetched at the real time (STS checks its Timestamp, and
+            # expirations are judged by the clock); only the signature is made at --at.
+            creds = _default_provider().get_credentials()
+            provider = _core.StaticCredentialsProvider(
+                creds.get_access_key_id(), creds.get_access_key_secret(), creds.get_security_token()
+            )
+            with frozen_time(when):
+                url = presign(args, provider)
         else:
             url = presign(args)
     except (UsageError, EndpointError) as e:

@@ -75,7 +75,15 @@ impl Provide for Chain {
         let mut failures = Vec::new();
         for i in order {
             let (name, source) = &self.sources[i];
-            match source.provide() {
+            let outcome = source.provide().and_then(|c| match c.expiration() {
+                // The next source may do better than credentials that cannot be used.
+                Some(e) if e <= crate::clock::now_secs() => Err(CredentialsError::new(
+                    name.clone(),
+                    "gave credentials that had already expired",
+                )),
+                _ => Ok(c),
+            });
+            match outcome {
                 Ok(credentials) => {
                     if i != last {
                         log::debug!("{SOURCE}: using {name}");
@@ -269,5 +277,38 @@ mod tests {
             assert_eq!(t.join().unwrap(), "b");
         }
         assert_eq!(hb.calls(), 8);
+    }
+
+    /// A source whose credentials expired is passed over, as a failure.
+    #[test]
+    fn expired_credentials_are_a_failure() {
+        struct Expired;
+        impl Provide for Expired {
+            fn provide(&self) -> Result<Credentials, CredentialsError> {
+                Ok(Credentials::new("old", "s", None, Some(1)))
+            }
+        }
+        struct Fresh;
+        impl Provide for Fresh {
+            fn provide(&self) -> Result<Credentials, CredentialsError> {
+                Ok(Credentials::new("new", "s", None, None))
+            }
+        }
+        let chain = Chain::new(vec![
+            ("expired".into(), Box::new(Expired)),
+            ("fresh".into(), Box::new(Fresh)),
+        ]);
+        assert_eq!(chain.provide().unwrap().access_key_id(), "new");
+        assert_eq!(chain.last_used(), Some("fresh"));
+        let only = Chain::new(vec![(
+            "expired".into(),
+            Box::new(Expired) as Box<dyn Provide>,
+        )]);
+        let e = only.provide().unwrap_err();
+        assert!(
+            e.message
+                .contains("expired: gave credentials that had already expired"),
+            "{e}"
+        );
     }
 }

@@ -2,16 +2,14 @@
 //! variables are set, the CLI's config.json, credentials.ini, the ECS RAM role unless
 //! disabled, the credentials URI when set.
 
-use std::sync::Arc;
-
 use super::chain::Chain;
 use super::ecs_ram_role::{EcsRamRole, EcsRamRoleConfig, EcsRamRoleOptions};
-use super::http::{HttpClient, Limits};
+use super::http::Limits;
 use super::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOptions};
 use super::profile::{
     cli_config_path, cli_profile_disabled, cli_profile_name, ini_path, profile_name,
 };
-use super::profile_source::{ecs_limits, Lookup, Profile, ProfileFile};
+use super::profile_source::{ecs_limits, Clients, Lookup, Profile, ProfileFile};
 use super::uri::Uri;
 use super::{env, CredentialsError, Provide};
 
@@ -35,14 +33,9 @@ impl Provide for LookupEnv {
     }
 }
 
-/// Builds the chain. `ecs_endpoint` overrides the metadata service's address (tests);
-/// `ecs_http` is the client for it (never through a proxy).
-pub fn default_chain(
-    lookup: Lookup,
-    ecs_endpoint: Option<String>,
-    http: Arc<dyn HttpClient>,
-    ecs_http: Arc<dyn HttpClient>,
-) -> Chain {
+/// Builds the chain. `ecs_endpoint` overrides the metadata service's address (tests).
+pub fn default_chain(lookup: Lookup, ecs_endpoint: Option<String>, clients: Clients) -> Chain {
+    let http = clients.http.clone();
     let set = |name: &str| lookup(name).is_some_and(|v| !v.trim().is_empty());
     let is_true = |name: &str| lookup(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
     let mut sources: Vec<(String, Box<dyn Provide>)> = vec![(
@@ -74,7 +67,7 @@ pub fn default_chain(
                 path,
                 profile: cli_profile_name(|n| lookup(n)),
             };
-            let profile = Profile::new(file, lookup.clone(), http.clone());
+            let profile = Profile::new(file, lookup.clone(), clients.clone());
             sources.push((profile.source_name().to_owned(), Box::new(profile)));
         }
     }
@@ -83,7 +76,7 @@ pub fn default_chain(
             path,
             profile: profile_name(|n| lookup(n)),
         };
-        let profile = Profile::new(file, lookup.clone(), http.clone());
+        let profile = Profile::new(file, lookup.clone(), clients.clone());
         sources.push((profile.source_name().to_owned(), Box::new(profile)));
     }
     if !is_true("ALIBABA_CLOUD_ECS_METADATA_DISABLED") {
@@ -93,7 +86,7 @@ pub fn default_chain(
             ..Default::default()
         };
         let source: Box<dyn Provide> = match EcsRamRoleConfig::resolve(options, |n| lookup(n)) {
-            Ok(c) => Box::new(EcsRamRole::new(c, ecs_http)),
+            Ok(c) => Box::new(EcsRamRole::new(c, clients.metadata.clone())),
             Err(e) => Box::new(Broken(e)),
         };
         sources.push(("ECS RAM role".into(), source));
@@ -112,8 +105,10 @@ pub fn default_chain(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credentials::http::HttpClient;
     use crate::credentials::sts::fake::FakeHttp;
     use std::collections::HashMap;
+    use std::sync::Arc;
 
     fn chain(vars: &[(&str, &str)]) -> Chain {
         let map: HashMap<String, String> = vars
@@ -124,8 +119,7 @@ mod tests {
         default_chain(
             Arc::new(move |k| map.get(k).cloned()),
             None,
-            http.clone(),
-            http,
+            Clients::same(http),
         )
     }
 

@@ -55,6 +55,12 @@ impl EcsRamRoleConfig {
         } else {
             format!("http://{endpoint}")
         };
+        if endpoint.contains(['?', '#']) || endpoint.ends_with("://") {
+            return Err(CredentialsError::new(
+                source_name(&endpoint),
+                "the metadata endpoint must be a host or an http://host[:port] URL",
+            ));
+        }
         if is_true("ALIBABA_CLOUD_ECS_METADATA_DISABLED") {
             return Err(CredentialsError::new(
                 source_name(&endpoint),
@@ -87,7 +93,7 @@ impl EcsRamRoleConfig {
 
 /// `ECS RAM role (http://100.100.100.200)`: errors say which metadata service failed.
 pub fn source_name(endpoint: &str) -> String {
-    format!("ECS RAM role ({endpoint})")
+    format!("ECS RAM role ({})", super::http::shown_url(endpoint))
 }
 
 pub struct EcsRamRole {

@@ -35,15 +35,35 @@ impl Request {
         self
     }
 
-    /// The URL without its query string, for error messages (queries carry signatures).
-    pub fn display_url(&self) -> &str {
-        self.url.split('?').next().unwrap_or(&self.url)
+    /// The URL as errors show it, see [`shown_url`].
+    pub fn display_url(&self) -> String {
+        shown_url(&self.url)
     }
 }
 
 impl fmt::Debug for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.method, self.display_url())
+    }
+}
+
+/// A URL for messages: without its query and fragment (signatures, tokens) and without a
+/// `user:password@` part.
+pub fn shown_url(url: &str) -> String {
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    let url = &url[..end];
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let rest = match rest[..authority_end].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{rest}"),
+        None => rest.to_string(),
     }
 }
 
@@ -113,20 +133,79 @@ impl UreqClient {
         UreqClient { direct: true }
     }
 
-    fn agent(&self, limits: &Limits) -> ureq::Agent {
-        let mut config = ureq::Agent::config_builder()
+    fn agent(&self, limits: &Limits, url: &ureq::http::Uri) -> ureq::Agent {
+        ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(limits.connect_timeout))
             // The whole exchange is bounded: a server that trickles bytes cannot stall a
             // refresh past connect + read.
             .timeout_global(Some(limits.connect_timeout + limits.read_timeout))
-            .user_agent(concat!("ossauth/", env!("CARGO_PKG_VERSION")));
-        if self.direct {
-            config = config.proxy(None);
-        }
-        config.build().into()
+            .user_agent(concat!("ossauth/", env!("CARGO_PKG_VERSION")))
+            .proxy(if self.direct {
+                None
+            } else {
+                env_proxy(url, |n| std::env::var(n).ok())
+            })
+            .build()
+            .into()
     }
+}
+
+/// The proxy for `url` as curl and Python's requests choose it: `HTTPS_PROXY` for https,
+/// `HTTP_PROXY` for http, else `ALL_PROXY` (upper or lower case), unless `NO_PROXY` lists the
+/// host (`*`, the host, or a domain it is in).
+fn env_proxy(url: &ureq::http::Uri, env: impl Fn(&str) -> Option<String>) -> Option<ureq::Proxy> {
+    let host = url.host()?.trim_start_matches('[').trim_end_matches(']');
+    let var = |name: &str| {
+        env(name)
+            .or_else(|| env(&name.to_ascii_lowercase()))
+            .filter(|v| !v.trim().is_empty())
+    };
+    if let Some(list) = var("NO_PROXY") {
+        let excluded = list.split(',').map(str::trim).any(|entry| {
+            let entry = entry.trim_start_matches('.');
+            entry == "*"
+                || (!entry.is_empty()
+                    && (host.eq_ignore_ascii_case(entry)
+                        || host
+                            .to_ascii_lowercase()
+                            .ends_with(&format!(".{}", entry.to_ascii_lowercase()))))
+        });
+        if excluded {
+            return None;
+        }
+    }
+    let first = if url.scheme_str() == Some("https") {
+        "HTTPS_PROXY"
+    } else {
+        "HTTP_PROXY"
+    };
+    let proxy = var(first).or_else(|| var("ALL_PROXY"))?;
+    ureq::Proxy::new(&proxy).ok()
+}
+
+/// A URL ureq will send exactly as given: http(s), a host, and a port that is a port
+/// (`http::Uri` accepts `:99999` and ureq would then fall back to the default port).
+fn checked_uri(url: &str) -> Result<ureq::http::Uri, String> {
+    let uri: ureq::http::Uri = url.parse().map_err(|_| "not a valid URL".to_string())?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err("not an http:// or https:// URL".into());
+    }
+    let authority = uri
+        .authority()
+        .ok_or_else(|| "the URL has no host".to_string())?;
+    if authority.host().is_empty() {
+        return Err("the URL has no host".into());
+    }
+    let text = authority.as_str();
+    let after_host = text.rsplit_once(']').map_or(text, |(_, rest)| rest);
+    if let Some((_, port)) = after_host.rsplit_once(':') {
+        if port.parse::<u16>().is_err() {
+            return Err(format!("{port:?} is not a port number"));
+        }
+    }
+    Ok(uri)
 }
 
 impl HttpClient for UreqClient {
@@ -138,9 +217,11 @@ impl HttpClient for UreqClient {
                 request.display_url()
             ))
         };
+        let uri = checked_uri(&request.url).map_err(fail)?;
+        let agent = self.agent(limits, &uri);
         let mut builder = ureq::http::Request::builder()
             .method(request.method)
-            .uri(request.url.as_str());
+            .uri(uri);
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
@@ -148,8 +229,7 @@ impl HttpClient for UreqClient {
         let http_request = builder
             .body(body)
             .map_err(|_| fail("not a valid request (check the URL)".into()))?;
-        let mut response = self
-            .agent(limits)
+        let mut response = agent
             .run(http_request)
             .map_err(|e| fail(describe(&e, limits)))?;
         let status = response.status().as_u16();
@@ -163,24 +243,26 @@ impl HttpClient for UreqClient {
     }
 }
 
+fn timed_out(limits: &Limits) -> String {
+    format!(
+        "timed out (connect timeout {:?}; the whole exchange may take connect + read timeout, {:?})",
+        limits.connect_timeout,
+        limits.connect_timeout + limits.read_timeout
+    )
+}
+
 /// ureq's errors in words that never repeat the URL (its query may hold a signature).
 fn describe(e: &ureq::Error, limits: &Limits) -> String {
     use ureq::Error;
     match e {
-        Error::Timeout(_) => format!(
-            "timed out (connect timeout {:?}, read timeout {:?})",
-            limits.connect_timeout, limits.read_timeout
-        ),
+        Error::Timeout(_) => timed_out(limits),
         Error::BodyExceedsLimit(_) => format!(
             "the response body is larger than the {} bytes allowed",
             limits.max_body
         ),
         Error::Io(io) => match io.kind() {
             std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
-            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => format!(
-                "timed out (connect timeout {:?}, read timeout {:?})",
-                limits.connect_timeout, limits.read_timeout
-            ),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => timed_out(limits),
             std::io::ErrorKind::UnexpectedEof => {
                 "the connection closed before the whole response arrived".into()
             }
@@ -190,7 +272,12 @@ fn describe(e: &ureq::Error, limits: &Limits) -> String {
                 "TLS error ({})",
                 io.get_ref().map(|e| e.to_string()).unwrap_or_default()
             ),
-            kind => format!("I/O error ({kind})"),
+            // e.g. a name that does not resolve: the resolver's words ("Name or service not
+            // known") say it; they never hold the URL.
+            kind => match io.get_ref() {
+                Some(inner) => format!("I/O error ({kind}: {inner})"),
+                None => format!("I/O error ({kind}: {io})"),
+            },
         },
         Error::HostNotFound => "host not found".into(),
         Error::ConnectionFailed => "connection failed".into(),
@@ -277,6 +364,58 @@ mod tests {
             .unwrap_err();
         assert!(e.0.contains("timed out"), "{e}");
         assert!(start.elapsed() < Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn shown_urls_hide_queries_and_passwords() {
+        assert_eq!(shown_url("http://u:pw@h:1/p?q=s#f"), "http://h:1/p");
+        assert_eq!(shown_url("https://h/a@b?x"), "https://h/a@b");
+        assert_eq!(shown_url("h:1/p"), "h:1/p");
+    }
+
+    #[test]
+    fn urls_are_checked_before_anything_is_sent() {
+        assert!(checked_uri("http://127.0.0.1:8080/c?x=1").is_ok());
+        assert!(checked_uri("http://[::1]:8080/c").is_ok());
+        assert_eq!(
+            checked_uri("http://127.0.0.1:65616/c?token=s").unwrap_err(),
+            "\"65616\" is not a port number"
+        );
+        assert!(checked_uri("http://").is_err());
+        assert!(checked_uri("ftp://h/").is_err());
+        let e = UreqClient::default()
+            .send(
+                &Request::new("GET", "http://127.0.0.1:99999/c?token=s"),
+                &quick(),
+            )
+            .unwrap_err();
+        assert_eq!(
+            e.0,
+            "GET http://127.0.0.1:99999/c: \"99999\" is not a port number"
+        );
+    }
+
+    #[test]
+    fn proxies_by_scheme_and_no_proxy() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let uri = |u: &str| u.parse::<ureq::http::Uri>().unwrap();
+        let https_only = env(&[("HTTPS_PROXY", "http://proxy:3128")]);
+        assert!(env_proxy(&uri("https://sts.aliyuncs.com/"), https_only).is_some());
+        assert!(env_proxy(&uri("http://127.0.0.1:9/creds"), https_only).is_none());
+        let all = env(&[
+            ("all_proxy", "http://proxy:3128"),
+            ("no_proxy", "localhost,.internal"),
+        ]);
+        assert!(env_proxy(&uri("http://127.0.0.1:9/"), all).is_some());
+        assert!(env_proxy(&uri("http://localhost:9/"), all).is_none());
+        assert!(env_proxy(&uri("https://sts.corp.internal/"), all).is_none());
+        assert!(env_proxy(&uri("https://sts.aliyuncs.com/"), env(&[])).is_none());
     }
 
     #[test]

@@ -229,8 +229,8 @@ impl Provide for OidcRoleArn {
             self.http.as_ref(),
             &self.config.limits,
             &request,
+            &[token.as_str()],
         )
-        .map_err(|e| sts::redact(e, &[token.as_str()]))
     }
 }
 

@@ -89,9 +89,11 @@ const REDACTED: &str = "**redacted**";
 
 /// A URI's query may carry a token: show only what comes before it.
 fn without_query(uri: &str) -> String {
-    match uri.find(['?', '#']) {
-        Some(i) => format!("{}?{REDACTED}", &uri[..i]),
-        None => uri.to_string(),
+    let shown = super::http::shown_url(uri);
+    if uri.contains(['?', '#']) {
+        format!("{shown}?{REDACTED}")
+    } else {
+        shown
     }
 }
 

@@ -16,6 +16,25 @@ use super::{Credentials, CredentialsError, Provide, Static};
 /// The environment as the sources read it; tests pass a map.
 pub type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
+/// The HTTP clients sources use: `metadata` for the ECS metadata service, which must never be
+/// reached through a proxy (it would get the instance's role credentials); `http` for STS and
+/// credentials URIs.
+#[derive(Clone)]
+pub struct Clients {
+    pub http: Arc<dyn HttpClient>,
+    pub metadata: Arc<dyn HttpClient>,
+}
+
+impl Clients {
+    /// One client for both (tests with a fake).
+    pub fn same(http: Arc<dyn HttpClient>) -> Self {
+        Clients {
+            metadata: http.clone(),
+            http,
+        }
+    }
+}
+
 /// Which file, and how to read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProfileFile {
@@ -65,11 +84,11 @@ pub struct Profile {
     file: ProfileFile,
     name: String,
     lookup: Lookup,
-    http: Arc<dyn HttpClient>,
+    clients: Clients,
 }
 
 impl Profile {
-    pub fn new(file: ProfileFile, lookup: Lookup, http: Arc<dyn HttpClient>) -> Self {
+    pub fn new(file: ProfileFile, lookup: Lookup, clients: Clients) -> Self {
         let name = match &file {
             ProfileFile::Ini { path, profile } => {
                 format!("profile '{profile}' in {}", path.display())
@@ -84,7 +103,7 @@ impl Profile {
             file,
             name,
             lookup,
-            http,
+            clients,
         }
     }
 
@@ -95,14 +114,14 @@ impl Profile {
     /// Reads the file now: a constructor's check that the profile exists and is complete.
     pub fn check(&self) -> Result<(), CredentialsError> {
         let spec = self.file.load()?;
-        build(&spec, &self.lookup, &self.http).map(|_| ())
+        build(&spec, &self.lookup, &self.clients).map(|_| ())
     }
 }
 
 impl Provide for Profile {
     fn provide(&self) -> Result<Credentials, CredentialsError> {
         let spec = self.file.load()?;
-        build(&spec, &self.lookup, &self.http)?.provide()
+        build(&spec, &self.lookup, &self.clients)?.provide()
     }
 }
 
@@ -110,9 +129,10 @@ impl Provide for Profile {
 pub fn build(
     spec: &ProfileSpec,
     lookup: &Lookup,
-    http: &Arc<dyn HttpClient>,
+    clients: &Clients,
 ) -> Result<Box<dyn Provide>, CredentialsError> {
     let env = |name: &str| lookup(name);
+    let http = &clients.http;
     Ok(match spec {
         ProfileSpec::AccessKey { id, secret } => Box::new(Static(Credentials::new(
             id.clone(),
@@ -136,7 +156,7 @@ pub fn build(
             sts_region,
             enable_vpc,
         } => {
-            let upstream: Arc<dyn Provide> = Arc::from(build(source, lookup, http)?);
+            let upstream: Arc<dyn Provide> = Arc::from(build(source, lookup, clients)?);
             let options = RamRoleArnOptions {
                 role_arn: Some(role_arn.clone()),
                 role_session_name: role_session_name.clone(),
@@ -163,7 +183,7 @@ pub fn build(
             };
             Box::new(EcsRamRole::new(
                 EcsRamRoleConfig::resolve(options, env)?,
-                http.clone(),
+                clients.metadata.clone(),
             ))
         }
         ProfileSpec::OidcRoleArn {
@@ -233,7 +253,7 @@ mod tests {
         write("AK1");
         let file = ProfileFile::at(&path, Some("work".into()), "default".into());
         let http: Arc<dyn HttpClient> = Arc::new(FakeHttp::fixed(500, ""));
-        let profile = Profile::new(file, no_env(), http);
+        let profile = Profile::new(file, no_env(), Clients::same(http));
         profile.check().unwrap();
         assert_eq!(profile.provide().unwrap().access_key_id(), "AK1");
         write("AK2");

@@ -169,18 +169,22 @@ impl Provide for RamRoleArn {
         let source = self.source.provide().map_err(|e| {
             CredentialsError::new(self.name.clone(), format!("source credentials failed: {e}"))
         })?;
+        if source.access_key_id().is_empty() || source.access_key_secret().is_empty() {
+            return Err(CredentialsError::new(
+                self.name.clone(),
+                "the source credentials have an empty AccessKey id or secret",
+            ));
+        }
         let request = self.build_request(&source, &sts::signature_nonce(), clock::now_secs());
+        let token = source.security_token().unwrap_or("");
         sts::call(
             &self.name,
             "AssumeRole",
             self.http.as_ref(),
             &self.config.limits,
             &request,
+            &[source.access_key_secret(), token],
         )
-        .map_err(|e| {
-            let token = source.security_token().unwrap_or("");
-            sts::redact(e, &[source.access_key_secret(), token])
-        })
     }
 }
 

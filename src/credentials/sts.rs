@@ -239,6 +239,7 @@ pub fn call(
     http: &dyn HttpClient,
     limits: &Limits,
     request: &Request,
+    secrets: &[&str],
 ) -> Result<Credentials, CredentialsError> {
     let response = http.send(request, limits).map_err(|e| {
         CredentialsError::new(
@@ -246,7 +247,8 @@ pub fn call(
             format!("STS {action} request failed: {e}"),
         )
     })?;
-    parse_response(source, action, response.status, &response.body)
+    parse_redacting(source, action, response.status, &response.body, secrets)
+        .map_err(|e| redact(e, secrets))
 }
 
 /// [`parse_response`] for `AssumeRole`.
@@ -268,6 +270,18 @@ pub fn parse_response(
     status: u16,
     body: &[u8],
 ) -> Result<Credentials, CredentialsError> {
+    parse_redacting(source, action, status, body, &[])
+}
+
+/// [`parse_response`], with `secrets` taken out of STS's `Message` before it is shortened (a
+/// shortened message could hold the start of a secret that no longer matches it whole).
+fn parse_redacting(
+    source: &str,
+    action: &str,
+    status: u16,
+    body: &[u8],
+    secrets: &[&str],
+) -> Result<Credentials, CredentialsError> {
     let err = |msg: String| CredentialsError::new(source.to_string(), msg);
     let parsed: Result<Value, _> = serde_json::from_slice(body);
     if status != 200 {
@@ -280,7 +294,8 @@ pub fn parse_response(
                 }
                 if let Some(m) = o.get("Message").and_then(Value::as_str) {
                     msg.push_str(": ");
-                    msg.push_str(&truncate(without_string_to_sign(m), MAX_MESSAGE_CHARS));
+                    let m = redact_text(without_string_to_sign(m), secrets);
+                    msg.push_str(&truncate(&m, MAX_MESSAGE_CHARS));
                 }
                 if let Some(id) = o.get("RequestId").and_then(Value::as_str) {
                     msg.push_str(&format!(" (RequestId {})", truncate(id, 100)));
@@ -358,16 +373,22 @@ fn without_string_to_sign(message: &str) -> &str {
 /// percent-encoded once or twice (as it appears in a query or a string to sign). A second line of
 /// defence: messages are built never to hold secrets, but STS's own `Message` is quoted.
 pub fn redact(mut e: CredentialsError, secrets: &[&str]) -> CredentialsError {
+    e.message = redact_text(&e.message, secrets);
+    e
+}
+
+fn redact_text(text: &str, secrets: &[&str]) -> String {
+    let mut text = text.to_string();
     for s in secrets.iter().filter(|s| !s.is_empty()) {
         let once = percent_encode(s);
         let twice = percent_encode(&once);
         for form in [s.to_string(), twice, once] {
-            if e.message.contains(&form) {
-                e.message = e.message.replace(&form, "**redacted**");
+            if text.contains(&form) {
+                text = text.replace(&form, "**redacted**");
             }
         }
     }
-    e
+    text
 }
 
 /// serde_json's syntax errors name a position, never the text ("expected value at line 1
@@ -892,7 +913,7 @@ pub(crate) mod tests {
             ))
         });
         let req = Request::new("GET", "https://sts.example.com/?SecurityToken=zztoken");
-        let e = call("src", "AssumeRole", &http, &Limits::default(), &req).unwrap_err();
+        let e = call("src", "AssumeRole", &http, &Limits::default(), &req, &[]).unwrap_err();
         assert_eq!(
             e.message,
             "STS AssumeRole request failed: connection refused: https://sts.example.com/"
@@ -908,6 +929,27 @@ pub(crate) mod tests {
             &["CAIS+ab=="],
         );
         assert_eq!(e.message, "q=**redacted** sts=**redacted**");
+    }
+
+    #[test]
+    fn secrets_are_taken_out_before_messages_are_shortened() {
+        let token = format!("CAIS{}END", "x".repeat(600));
+        let body = format!(r#"{{"Code":"Bad","Message":"token {token} rejected"}}"#);
+        let http = FakeHttp::fixed(400, &body);
+        let req = Request::new("GET", "https://sts.example.com/?x=1");
+        let e = call(
+            "src",
+            "AssumeRole",
+            &http,
+            &Limits::default(),
+            &req,
+            &[&token],
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "STS AssumeRole failed: HTTP 400 Bad: token **redacted** rejected"
+        );
     }
 
     #[test]

@@ -53,12 +53,24 @@ impl Uri {
     pub fn source_name(&self) -> &str {
         &self.name
     }
+
+    /// The values in the URI's query (an agent's token, say): an error quoting the server's
+    /// message must not repeat them.
+    fn query_values(&self) -> Vec<&str> {
+        let query = self.url.split_once('?').map_or("", |(_, q)| q);
+        let query = query.split('#').next().unwrap_or("");
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('=').map(|(_, v)| v))
+            .filter(|v| v.len() >= 4)
+            .collect()
+    }
 }
 
-/// `credentials URI (http://host/path)`, without the query (it may hold a token).
+/// `credentials URI (http://host/path)`, without the query or a password (either may hold a
+/// secret).
 pub fn source_name(url: &str) -> String {
-    let shown = url.split(['?', '#']).next().unwrap_or(url);
-    format!("{SOURCE} ({shown})")
+    format!("{SOURCE} ({})", super::http::shown_url(url))
 }
 
 impl Provide for Uri {
@@ -73,6 +85,7 @@ impl Provide for Uri {
             response.status,
             &response.body,
         )
+        .map_err(|e| super::sts::redact(e, &self.query_values()))
     }
 }
 
@@ -98,6 +111,24 @@ mod tests {
         );
         assert_eq!(uri.provide().unwrap().access_key_id(), "STS.u");
         assert_eq!(http.requests()[0].url, "http://agent.local/creds?key=abc");
+    }
+
+    #[test]
+    fn errors_never_repeat_the_query() {
+        let http = Arc::new(FakeHttp::fixed(
+            400,
+            r#"{"Code":"Denied","Message":"token agent-s3cret is not valid"}"#,
+        ));
+        let none = |_: &str| None;
+        let uri = Uri::new(
+            Some("http://agent/creds?token=agent-s3cret".into()),
+            none,
+            Limits::default(),
+            http,
+        )
+        .unwrap();
+        let e = uri.provide().unwrap_err();
+        assert!(e.message.contains("token **redacted** is not valid"), "{e}");
     }
 
     #[test]

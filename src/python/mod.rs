@@ -21,8 +21,14 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     // Core log records (refreshes, failures) go to `logging`, under the `ossauth` logger. No
-    // caching of levels: the application's logging configuration is read as it changes.
+    // caching of levels: the application's logging configuration is read as it changes. The
+    // HTTP stack's own records are not forwarded: each would take the GIL from a refresh
+    // thread, and they say nothing our errors do not.
+    let quiet = log::LevelFilter::Off;
     pyo3_log::Logger::new(py, pyo3_log::Caching::Nothing)?
+        .filter_target("ureq".to_owned(), quiet)
+        .filter_target("ureq_proto".to_owned(), quiet)
+        .filter_target("rustls".to_owned(), quiet)
         .install()
         .ok();
     m.add_class::<credentials::PyCredentials>()?;

@@ -32,8 +32,8 @@ const MICROS: i64 = 1_000_000;
 /// A cache entry's value: the Python object callers get, made once.
 pub struct Cached {
     object: OnceLock<Py<PyCredentials>>,
-    /// For Rust sources: what the object is made from, on first use under the GIL (the
-    /// refresh thread never takes the GIL).
+    /// For Rust sources: what the object is made from, on first use under a caller's GIL (the
+    /// refresh thread takes the GIL only to log, or to call a Python `source=` provider).
     pending: Option<Credentials>,
 }
 

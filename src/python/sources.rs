@@ -17,7 +17,7 @@ use crate::credentials::ecs_ram_role::{EcsRamRole, EcsRamRoleConfig, EcsRamRoleO
 use crate::credentials::http::{HttpClient, Limits, UreqClient};
 use crate::credentials::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOptions};
 use crate::credentials::profile::{cli_config_path, cli_profile_name, ini_path, profile_name};
-use crate::credentials::profile_source::{Lookup, Profile, ProfileFile};
+use crate::credentials::profile_source::{Clients, Lookup, Profile, ProfileFile};
 use crate::credentials::ram_role_arn::{RamRoleArn, RamRoleArnConfig, RamRoleArnOptions};
 use crate::credentials::uri::Uri;
 use crate::credentials::{Credentials, CredentialsError, EnvironmentVariable, Provide, Static};
@@ -130,6 +130,14 @@ fn http() -> Arc<dyn HttpClient> {
     Arc::new(UreqClient::default())
 }
 
+/// The metadata service is link-local: never through a proxy.
+fn clients() -> Clients {
+    Clients {
+        http: http(),
+        metadata: Arc::new(UreqClient::direct()),
+    }
+}
+
 fn error(e: CredentialsError) -> PyErr {
     credentials_error(&e)
 }
@@ -151,6 +159,9 @@ fn role_source(
             None,
         )))),
         (None, None, Some(p)) => Ok(Arc::new(PythonProvider::new(py, p))),
+        (None, None, None) if security_token.is_some() => Err(PyValueError::new_err(
+            "security_token= goes with access_key_id= and access_key_secret=",
+        )),
         (None, None, None) => Ok(Arc::new(EnvironmentVariable)),
         (_, _, Some(_)) => Err(PyValueError::new_err(
             "give either source= or access_key_id=/access_key_secret=, not both",
@@ -337,7 +348,7 @@ fn _profile_source(
             }
         }
     };
-    let source = Profile::new(file, process_env(), http());
+    let source = Profile::new(file, process_env(), clients());
     py.allow_threads(|| source.check()).map_err(error)?;
     Ok(PyRustSource::new(
         source.source_name().to_owned(),
@@ -351,8 +362,7 @@ fn _default_chain_source(ecs_metadata_endpoint: Option<String>) -> PyRustSource 
     let chain = Arc::new(default_chain(
         process_env(),
         ecs_metadata_endpoint,
-        http(),
-        Arc::new(UreqClient::direct()),
+        clients(),
     ));
     PyRustSource::chain("default credentials chain".into(), chain)
 }
