@@ -69,10 +69,17 @@ pub fn shown_url(url: &str) -> String {
 
 /// The status and the (size-capped) body. Non-2xx statuses are responses, not errors: each
 /// source decides what a 404 means.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Response {
     pub status: u16,
     pub body: Vec<u8>,
+}
+
+/// Bodies carry secrets (STS and IMDS answers): `Debug` shows only their size.
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Response({}, {} bytes)", self.status, self.body.len())
+    }
 }
 
 /// Bodies carry secrets (STS and IMDS answers): zeroed when dropped, as `Credentials` are.
