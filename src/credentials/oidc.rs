@@ -91,7 +91,8 @@ impl OidcRoleArnConfig {
                 options.sts_region.as_deref(),
                 options.enable_vpc,
                 &|name| lookup(name),
-            ),
+            )
+            .map_err(|m| CredentialsError::new(SOURCE, m))?,
             limits: options.limits,
         };
         config.validate()?;

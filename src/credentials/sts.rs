@@ -193,7 +193,7 @@ pub fn resolve_sts_url(
     sts_region: Option<&str>,
     enable_vpc: Option<bool>,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> String {
+) -> Result<String, String> {
     let given_region = sts_region.filter(|s| !s.trim().is_empty());
     let env_endpoint = non_empty(lookup("ALIBABA_CLOUD_STS_ENDPOINT"));
     let endpoint = sts_endpoint
@@ -209,7 +209,22 @@ pub fn resolve_sts_url(
         non_empty(lookup("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"))
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
     });
-    sts_endpoint_url(endpoint, region, vpc)
+    if endpoint.is_none() {
+        if let Some(r) = region {
+            // It becomes part of a host name: `cn-hangzhou`, not `x.example.com/`.
+            let r = r.trim();
+            if r.is_empty()
+                || !r
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                return Err(format!(
+                    "{r:?} is not a region id (like cn-hangzhou) for the STS endpoint"
+                ));
+            }
+        }
+    }
+    Ok(sts_endpoint_url(endpoint, region, vpc))
 }
 
 /// alibabacloud_credentials' default session name: `credentials-python-<epoch seconds>`.
@@ -770,37 +785,47 @@ pub(crate) mod tests {
             ("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "TRUE"),
         ]);
         assert_eq!(
-            resolve_sts_url(None, None, None, &e),
+            resolve_sts_url(None, None, None, &e).unwrap(),
             "https://sts-vpc.cn-shanghai.aliyuncs.com"
         );
         // Explicit arguments win over the environment.
         assert_eq!(
-            resolve_sts_url(None, Some("cn-beijing"), Some(false), &e),
+            resolve_sts_url(None, Some("cn-beijing"), Some(false), &e).unwrap(),
             "https://sts.cn-beijing.aliyuncs.com"
         );
         assert_eq!(
-            resolve_sts_url(Some("127.0.0.1:1"), None, None, &e),
+            resolve_sts_url(Some("127.0.0.1:1"), None, None, &e).unwrap(),
             "https://127.0.0.1:1"
         );
         let e = env(&[
             ("ALIBABA_CLOUD_STS_REGION", ""),
             ("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "yes"),
         ]);
-        assert_eq!(resolve_sts_url(None, None, None, &e), DEFAULT_STS_URL);
+        assert_eq!(
+            resolve_sts_url(None, None, None, &e).unwrap(),
+            DEFAULT_STS_URL
+        );
         // ALIBABA_CLOUD_STS_ENDPOINT beats the environment's region, not a given one.
         let e = env(&[
             ("ALIBABA_CLOUD_STS_ENDPOINT", "http://127.0.0.1:9/"),
             ("ALIBABA_CLOUD_STS_REGION", "cn-shanghai"),
         ]);
-        assert_eq!(resolve_sts_url(None, None, None, &e), "http://127.0.0.1:9");
         assert_eq!(
-            resolve_sts_url(None, Some("cn-beijing"), None, &e),
+            resolve_sts_url(None, None, None, &e).unwrap(),
+            "http://127.0.0.1:9"
+        );
+        assert_eq!(
+            resolve_sts_url(None, Some("cn-beijing"), None, &e).unwrap(),
             "https://sts.cn-beijing.aliyuncs.com"
         );
         assert_eq!(
-            resolve_sts_url(Some("sts.example.com"), None, None, &e),
+            resolve_sts_url(Some("sts.example.com"), None, None, &e).unwrap(),
             "https://sts.example.com"
         );
+        // A region is part of a host name.
+        let e = env(&[]);
+        assert!(resolve_sts_url(None, Some("x.evil.com/"), None, &e).is_err());
+        assert!(resolve_sts_url(Some("sts.example.com"), Some("x/"), None, &e).is_ok());
     }
 
     #[test]

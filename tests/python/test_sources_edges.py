@@ -124,3 +124,11 @@ def test_presign_at_an_instant_fetches_credentials_at_the_real_time(proxy, monke
     from ossauth.testing import frozen_time
     with frozen_time(1577836800, oss2=True):
         assert out == bucket.sign_url("GET", "k", 3600)
+
+
+@pytest.mark.parametrize("cls", [ossauth.RamRoleArnCredentialsProvider, ossauth.OidcRoleArnCredentialsProvider])
+def test_a_region_that_is_not_a_region_is_refused(cls, proxy):
+    kwargs = {"access_key_id": "LTAI5tKey", "access_key_secret": "secret"} if cls is ossauth.RamRoleArnCredentialsProvider \
+        else {"oidc_provider_arn": "acs:ram::1:oidc-provider/p", "oidc_token_file": "/t"}
+    with pytest.raises(ossauth.CredentialsError, match="is not a region id"):
+        cls("acs:ram::1:role/r", sts_region="x.example.com/", **kwargs)
