@@ -150,7 +150,7 @@ def _default_provider():
     return DefaultCredentialsProvider()
 
 
-def describe_credentials(provider=None, now=None):
+def describe_credentials(provider=None):
     """The lines ``ossauth credentials`` prints: which source, the masked AccessKey id, its kind
     and expiration. Never the secret or the token."""
     provider = provider if provider is not None else _default_provider()
@@ -168,7 +168,7 @@ def describe_credentials(provider=None, now=None):
     if expiration is None:
         expires = "none"
     else:
-        now = now if now is not None else _dt.datetime.fromtimestamp(_core._now_micros() / 1e6, _dt.timezone.utc)
+        now = _dt.datetime.fromtimestamp(_core._now_micros() / 1e6, _dt.timezone.utc)
         left = int((expiration - now).total_seconds())
         expires = "%s (%s)" % (
             expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -44,9 +44,6 @@ class EcsRamRoleCredentialsProvider(RefreshingCredentialsProvider):
         )
         return super().__new__(cls, source, timeout=_wait_timeout(timeout, connect_timeout, read_timeout, 3))
 
-    def __init__(self, *args, **kwargs):
-        pass
-
 
 class RamRoleArnCredentialsProvider(RefreshingCredentialsProvider):
     """STS ``AssumeRole``: temporary credentials of ``role_arn``, signed with the source
@@ -94,9 +91,6 @@ class RamRoleArnCredentialsProvider(RefreshingCredentialsProvider):
         )
         return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, connect_timeout, read_timeout, 2))
 
-    def __init__(self, *args, **kwargs):
-        pass
-
 
 class OidcRoleArnCredentialsProvider(RefreshingCredentialsProvider):
     """STS ``AssumeRoleWithOIDC`` (ACK's RRSA): the OIDC token file is read again on every
@@ -137,9 +131,6 @@ class OidcRoleArnCredentialsProvider(RefreshingCredentialsProvider):
         )
         return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, connect_timeout, read_timeout))
 
-    def __init__(self, *args, **kwargs):
-        pass
-
 
 class UriCredentialsProvider(RefreshingCredentialsProvider):
     """Credentials served by a URI (``ALIBABA_CLOUD_CREDENTIALS_URI``) as
@@ -148,9 +139,6 @@ class UriCredentialsProvider(RefreshingCredentialsProvider):
     def __new__(cls, uri=None, *, connect_timeout=5.0, read_timeout=10.0, timeout=None):
         fetch = _core._uri_source(uri, connect_timeout=connect_timeout, read_timeout=read_timeout)
         return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, connect_timeout, read_timeout))
-
-    def __init__(self, *args, **kwargs):
-        pass
 
 
 class ProfileCredentialsProvider(RefreshingCredentialsProvider):
@@ -170,9 +158,6 @@ class ProfileCredentialsProvider(RefreshingCredentialsProvider):
             cls, fetch, refresh_interval=refresh_interval, timeout=_wait_timeout(timeout, 5.0, 10.0, 2)
         )
 
-    def __init__(self, *args, **kwargs):
-        pass
-
 
 class DefaultCredentialsProvider(RefreshingCredentialsProvider):
     """The default chain: environment variables (``OSS_*``, then ``ALIBABA_CLOUD_*``), OIDC when
@@ -191,9 +176,6 @@ class DefaultCredentialsProvider(RefreshingCredentialsProvider):
         return super().__new__(
             cls, fetch, refresh_interval=refresh_interval, timeout=_wait_timeout(timeout, 5.0, 10.0, 2)
         )
-
-    def __init__(self, *args, **kwargs):
-        pass
 
     @property
     def source_name(self):

@@ -6,9 +6,7 @@ use super::chain::Chain;
 use super::ecs_ram_role::{EcsRamRole, EcsRamRoleConfig, EcsRamRoleOptions};
 use super::http::Limits;
 use super::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOptions};
-use super::profile::{
-    cli_config_path, cli_profile_disabled, cli_profile_name, ini_path, profile_name,
-};
+use super::profile::{cli_config_path, cli_profile_disabled, ini_path};
 use super::profile_source::{ecs_limits, Clients, Lookup, Profile, ProfileFile};
 use super::uri::Uri;
 use super::{env, CredentialsError, Provide};
@@ -20,6 +18,13 @@ struct Broken(CredentialsError);
 impl Provide for Broken {
     fn provide(&self) -> Result<super::Credentials, CredentialsError> {
         Err(self.0.clone())
+    }
+}
+
+fn or_broken<S: Provide + 'static>(source: Result<S, CredentialsError>) -> Box<dyn Provide> {
+    match source {
+        Ok(s) => Box::new(s),
+        Err(e) => Box::new(Broken(e)),
     }
 }
 
@@ -35,9 +40,9 @@ impl Provide for LookupEnv {
 
 /// Builds the chain. `ecs_endpoint` overrides the metadata service's address (tests).
 pub fn default_chain(lookup: Lookup, ecs_endpoint: Option<String>, clients: Clients) -> Chain {
-    let http = clients.http.clone();
-    let set = |name: &str| lookup(name).is_some_and(|v| !v.trim().is_empty());
-    let is_true = |name: &str| lookup(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let get = |name: &str| lookup(name);
+    let set = |name: &str| get(name).is_some_and(|v| !v.trim().is_empty());
+    let is_true = |name: &str| get(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
     let mut sources: Vec<(String, Box<dyn Provide>)> = vec![(
         "environment variables".into(),
         Box::new(LookupEnv(lookup.clone())),
@@ -46,36 +51,20 @@ pub fn default_chain(lookup: Lookup, ecs_endpoint: Option<String>, clients: Clie
         && set("ALIBABA_CLOUD_OIDC_PROVIDER_ARN")
         && set("ALIBABA_CLOUD_OIDC_TOKEN_FILE")
     {
-        let l = lookup.clone();
-        let source: Box<dyn Provide> = match OidcRoleArnConfig::resolve(
-            OidcRoleArnOptions {
-                limits: Limits::default(),
-                ..Default::default()
-            },
-            |n| l(n),
-        )
-        .and_then(|c| OidcRoleArn::new(c, http.clone()))
-        {
-            Ok(s) => Box::new(s),
-            Err(e) => Box::new(Broken(e)),
+        let options = OidcRoleArnOptions {
+            limits: Limits::default(),
+            ..Default::default()
         };
-        sources.push(("OIDC role ARN (environment)".into(), source));
+        let source = OidcRoleArnConfig::resolve(options, get)
+            .and_then(|c| OidcRoleArn::new(c, clients.http.clone()));
+        sources.push(("OIDC role ARN (environment)".into(), or_broken(source)));
     }
-    if !cli_profile_disabled(|n| lookup(n)) {
-        if let Some(path) = cli_config_path(|n| lookup(n)) {
-            let file = ProfileFile::Cli {
-                path,
-                profile: cli_profile_name(|n| lookup(n)),
-            };
-            let profile = Profile::new(file, lookup.clone(), clients.clone());
-            sources.push((profile.source_name().to_owned(), Box::new(profile)));
-        }
-    }
-    if let Some(path) = ini_path(|n| lookup(n)) {
-        let file = ProfileFile::Ini {
-            path,
-            profile: profile_name(|n| lookup(n)),
-        };
+    let cli = cli_config_path(get).filter(|_| !cli_profile_disabled(get));
+    let files = [
+        cli.map(|path| ProfileFile::cli(path, None, get)),
+        ini_path(get).map(|path| ProfileFile::ini(path, None, get)),
+    ];
+    for file in files.into_iter().flatten() {
         let profile = Profile::new(file, lookup.clone(), clients.clone());
         sources.push((profile.source_name().to_owned(), Box::new(profile)));
     }
@@ -85,19 +74,13 @@ pub fn default_chain(lookup: Lookup, ecs_endpoint: Option<String>, clients: Clie
             limits: ecs_limits(),
             ..Default::default()
         };
-        let source: Box<dyn Provide> = match EcsRamRoleConfig::resolve(options, |n| lookup(n)) {
-            Ok(c) => Box::new(EcsRamRole::new(c, clients.metadata.clone())),
-            Err(e) => Box::new(Broken(e)),
-        };
-        sources.push(("ECS RAM role".into(), source));
+        let source = EcsRamRoleConfig::resolve(options, get)
+            .map(|c| EcsRamRole::new(c, clients.metadata.clone()));
+        sources.push(("ECS RAM role".into(), or_broken(source)));
     }
     if set("ALIBABA_CLOUD_CREDENTIALS_URI") {
-        let source: Box<dyn Provide> =
-            match Uri::new(None, |n| lookup(n), Limits::default(), http.clone()) {
-                Ok(s) => Box::new(s),
-                Err(e) => Box::new(Broken(e)),
-            };
-        sources.push(("credentials URI".into(), source));
+        let source = Uri::new(None, get, Limits::default(), clients.http.clone());
+        sources.push(("credentials URI".into(), or_broken(source)));
     }
     Chain::new(sources)
 }

@@ -106,6 +106,14 @@ pub trait Provide: Send + Sync {
     fn provide(&self) -> Result<Credentials, CredentialsError>;
 }
 
+/// A shared source is a source (the default chain is both in its cache and asked which of its
+/// sources worked).
+impl<T: Provide + ?Sized> Provide for std::sync::Arc<T> {
+    fn provide(&self) -> Result<Credentials, CredentialsError> {
+        (**self).provide()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use super::ecs_ram_role::{EcsRamRole, EcsRamRoleConfig, EcsRamRoleOptions};
 use super::http::{HttpClient, Limits};
 use super::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOptions};
-use super::profile::{load_cli_config, load_ini_profile, ProfileSpec};
+use super::profile::{
+    cli_profile_name, load_cli_config, load_ini_profile, profile_name, ProfileSpec,
+};
 use super::ram_role_arn::{RamRoleArn, RamRoleArnConfig, RamRoleArnOptions};
 use super::uri::Uri;
 use super::{Credentials, CredentialsError, Provide, Static};
@@ -48,21 +50,44 @@ pub enum ProfileFile {
 }
 
 impl ProfileFile {
+    /// A credentials.ini profile: `profile`, else `ALIBABA_CLOUD_PROFILE`, else `default`.
+    pub fn ini(
+        path: PathBuf,
+        profile: Option<String>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Self {
+        ProfileFile::Ini {
+            path,
+            profile: profile.unwrap_or_else(|| profile_name(lookup)),
+        }
+    }
+
+    /// A config.json profile: `profile`, else `ALIBABA_CLOUD_PROFILE`, else the file's
+    /// `current`.
+    pub fn cli(
+        path: PathBuf,
+        profile: Option<String>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Self {
+        ProfileFile::Cli {
+            path,
+            profile: profile.or_else(|| cli_profile_name(lookup)),
+        }
+    }
+
     /// A `.json` path is the CLI's config; anything else is read as INI.
-    pub fn at(path: &Path, profile: Option<String>, default_ini_profile: String) -> Self {
+    pub fn at(
+        path: &Path,
+        profile: Option<String>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Self {
         if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"))
         {
-            ProfileFile::Cli {
-                path: path.to_owned(),
-                profile,
-            }
+            Self::cli(path.to_owned(), profile, lookup)
         } else {
-            ProfileFile::Ini {
-                path: path.to_owned(),
-                profile: profile.unwrap_or(default_ini_profile),
-            }
+            Self::ini(path.to_owned(), profile, lookup)
         }
     }
 
@@ -251,7 +276,7 @@ mod tests {
             .unwrap()
         };
         write("AK1");
-        let file = ProfileFile::at(&path, Some("work".into()), "default".into());
+        let file = ProfileFile::at(&path, Some("work".into()), |_| None);
         let http: Arc<dyn HttpClient> = Arc::new(FakeHttp::fixed(500, ""));
         let profile = Profile::new(file, no_env(), Clients::same(http));
         profile.check().unwrap();
@@ -266,9 +291,10 @@ mod tests {
 
     #[test]
     fn json_paths_are_the_cli_config() {
-        let f = ProfileFile::at(Path::new("/h/.aliyun/config.json"), None, "default".into());
+        let f = ProfileFile::at(Path::new("/h/.aliyun/config.json"), None, |_| None);
         assert!(matches!(f, ProfileFile::Cli { profile: None, .. }));
-        let f = ProfileFile::at(Path::new("/h/creds"), None, "dev".into());
+        let dev = |k: &str| (k == "ALIBABA_CLOUD_PROFILE").then(|| "dev".to_string());
+        let f = ProfileFile::at(Path::new("/h/creds"), None, dev);
         assert_eq!(
             f,
             ProfileFile::Ini {

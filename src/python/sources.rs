@@ -16,7 +16,7 @@ use crate::credentials::default_chain::default_chain;
 use crate::credentials::ecs_ram_role::{EcsRamRole, EcsRamRoleConfig, EcsRamRoleOptions};
 use crate::credentials::http::{HttpClient, Limits, UreqClient};
 use crate::credentials::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOptions};
-use crate::credentials::profile::{cli_config_path, cli_profile_name, ini_path, profile_name};
+use crate::credentials::profile::{cli_config_path, ini_path};
 use crate::credentials::profile_source::{Clients, Lookup, Profile, ProfileFile};
 use crate::credentials::ram_role_arn::{RamRoleArn, RamRoleArnConfig, RamRoleArnOptions};
 use crate::credentials::uri::Uri;
@@ -42,7 +42,7 @@ impl PyRustSource {
 
     pub fn chain(name: String, chain: Arc<Chain>) -> Self {
         PyRustSource {
-            source: Mutex::new(Some(Box::new(SharedChain(chain.clone())))),
+            source: Mutex::new(Some(Box::new(chain.clone()))),
             name,
             chain: Some(chain),
         }
@@ -50,14 +50,6 @@ impl PyRustSource {
 
     pub fn take(&self) -> Option<Box<dyn Provide>> {
         self.source.lock().unwrap_or_else(|e| e.into_inner()).take()
-    }
-}
-
-struct SharedChain(Arc<Chain>);
-
-impl Provide for SharedChain {
-    fn provide(&self) -> Result<Credentials, CredentialsError> {
-        self.0.provide()
     }
 }
 
@@ -131,10 +123,14 @@ fn http() -> Arc<dyn HttpClient> {
 }
 
 /// The metadata service is link-local: never through a proxy.
+fn metadata_http() -> Arc<dyn HttpClient> {
+    Arc::new(UreqClient::direct())
+}
+
 fn clients() -> Clients {
     Clients {
         http: http(),
-        metadata: Arc::new(UreqClient::direct()),
+        metadata: metadata_http(),
     }
 }
 
@@ -270,8 +266,7 @@ fn _ecs_ram_role_source(
         limits: limits(connect_timeout, read_timeout)?,
     };
     let config = EcsRamRoleConfig::resolve(options, env).map_err(error)?;
-    // The metadata service is link-local: never through a proxy.
-    let source = EcsRamRole::new(config, Arc::new(UreqClient::direct()));
+    let source = EcsRamRole::new(config, metadata_http());
     Ok(PyRustSource::new(
         source.source_name().to_owned(),
         Box::new(source),
@@ -308,30 +303,13 @@ fn _profile_source(
 ) -> PyResult<PyRustSource> {
     let profile = profile.filter(|p| !p.is_empty());
     let file = match path {
-        Some(p) => {
-            let is_json = p
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-            // config.json's default is the variable, else the file's `current`.
-            let profile = if is_json {
-                profile.or_else(|| cli_profile_name(env))
-            } else {
-                profile
-            };
-            ProfileFile::at(&p, profile, profile_name(env))
-        }
+        Some(p) => ProfileFile::at(&p, profile, env),
         None => {
             let ini = ini_path(env);
             let cli = cli_config_path(env);
             match (ini, cli) {
-                (Some(ini), _) if ini.exists() => ProfileFile::Ini {
-                    path: ini,
-                    profile: profile.unwrap_or_else(|| profile_name(env)),
-                },
-                (_, Some(cli)) if cli.exists() => ProfileFile::Cli {
-                    path: cli,
-                    profile: profile.or_else(|| cli_profile_name(env)),
-                },
+                (Some(ini), _) if ini.exists() => ProfileFile::ini(ini, profile, env),
+                (_, Some(cli)) if cli.exists() => ProfileFile::cli(cli, profile, env),
                 (ini, cli) => {
                     let shown = |p: Option<PathBuf>| {
                         p.map_or("(no home directory)".into(), |p| p.display().to_string())
