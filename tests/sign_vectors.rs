@@ -4,6 +4,7 @@
 //! ossauth's output.
 
 use ossauth::sign::encode::hex_lower;
+use ossauth::sign::request::EncodedParams;
 use ossauth::sign::v4::{self, CanonicalRequest, Scope, SigningKey, StringToSign};
 use ossauth::sign::{v1, SignableRequest, UtcDateTime};
 use sha2::{Digest, Sha256};
@@ -131,7 +132,8 @@ fn sdk_v4_with_additional_headers() {
         "{canonical}"
     );
     let signature = sign_v4(&req, &datetime, &scope, Some(&extra));
-    let streamed = StringToSign::for_request(&req, Some(&extra), &datetime, &scope);
+    let query = EncodedParams::new(&req.params);
+    let streamed = StringToSign::for_request(&req, &query, Some(&extra), &datetime, &scope);
     assert_eq!(SigningKey::derive(b"sk", &scope).sign(&streamed), signature);
     assert_eq!(
         signature,

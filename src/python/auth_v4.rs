@@ -4,7 +4,7 @@
 use pyo3::exceptions::{PyIndexError, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyDict, PyString};
 
 use super::auth_base::{sign_rtmp_url, AuthBase};
 use super::auth_methods::{auth_pymethods, direct_auth, Call, SignVersion};
@@ -17,6 +17,7 @@ use super::request::{
     ParamRule, Params, Request,
 };
 use super::text::str_of;
+use crate::sign::request::EncodedParams;
 use crate::sign::v4::{self, CanonicalRequest, Scope, StringToSign};
 use crate::sign::SigningKeyCache;
 
@@ -50,6 +51,8 @@ struct Signed {
     canonical: Option<CanonicalRequest>,
     sts: StringToSign,
     signature: String,
+    /// The signed parameters, encoded (a presigned URL's query reuses them).
+    query: EncodedParams,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -82,15 +85,16 @@ fn signature(
         str_of(&method)?,
         bucket,
         &key,
-        headers.view()?,
-        params.view()?,
+        headers.view(),
+        params.view(),
     );
+    let query = EncodedParams::new(&request.params);
     let (canonical, sts) = if explain {
-        let canonical = CanonicalRequest::new(&request, additional);
+        let canonical = CanonicalRequest::with_query(&request, &query, additional);
         let sts = StringToSign::new(datetime, scope, &canonical);
         (Some(canonical), sts)
     } else {
-        let sts = StringToSign::for_request(&request, additional, datetime, scope);
+        let sts = StringToSign::for_request(&request, &query, additional, datetime, scope);
         (None, sts)
     };
     let signature = cache.with_key(creds.secret(), scope, |key| key.sign(&sts));
@@ -98,7 +102,24 @@ fn signature(
         canonical,
         sts,
         signature,
+        query,
     })
+}
+
+/// `url?<query>&x-oss-signature=<signature>` (the signature is lower-case hex, which
+/// percent-encoding leaves as it is).
+fn presigned_url(url: &str, query: &EncodedParams, signature: &str) -> String {
+    let mut out = Vec::with_capacity(url.len() + query.len() + signature.len() + 24);
+    out.extend_from_slice(url.as_bytes());
+    out.push(b'?');
+    query.push_in_order(&mut out);
+    if !query.is_empty() {
+        out.push(b'&');
+    }
+    out.extend_from_slice(b"x-oss-signature=");
+    out.extend_from_slice(signature.as_bytes());
+    // `url` is UTF-8 and everything appended is ASCII.
+    String::from_utf8(out).expect("a URL and an encoded query are UTF-8")
 }
 
 fn details(
@@ -217,8 +238,19 @@ impl SignVersion for ProviderAuthV4 {
             &scope,
             explain,
         )?;
-        params.set_item(intern!(py, "x-oss-signature"), &signed.signature)?;
-        let url = url_with_query(str_of(&req.get_str(intern!(py, "url"))?)?, &params)?;
+        let signature_name = intern!(py, "x-oss-signature");
+        // A plain dict appends the signature after what was signed, so the URL's query is the
+        // signed parameters, already encoded, then the signature. Otherwise (a signature
+        // already there keeps its place; other mappings) encode the parameters again.
+        let appended = params.is_exact_instance_of::<PyDict>()
+            && !params.downcast::<PyDict>()?.contains(signature_name)?;
+        params.set_item(signature_name, &signed.signature)?;
+        let base = req.get_str(intern!(py, "url"))?;
+        let url = if appended {
+            presigned_url(str_of(&base)?, &signed.query, &signed.signature)
+        } else {
+            url_with_query(str_of(&base)?, &params)?
+        };
         details(explain, signed, None, Some(url)).finish(explain, &creds)
     }
 }

@@ -55,13 +55,13 @@ pub struct Headers<'py> {
 
 /// A header name: the lower-cased key of `_store`, or one we lower-cased.
 enum Name<'py> {
-    Py(Bound<'py, PyString>),
+    Py(Text<'py>),
     Lowered(String),
 }
 
 /// The headers a version signs, still owned by Python; see [`Collected::view`].
 pub struct Collected<'py> {
-    items: SmallVec<[(Name<'py>, Bound<'py, PyAny>); 16]>,
+    items: SmallVec<[(Name<'py>, Text<'py>); 16]>,
 }
 
 impl<'py> Headers<'py> {
@@ -128,12 +128,12 @@ impl<'py> Headers<'py> {
         };
         if let Some(store) = &self.store {
             for (lower, pair) in store.iter() {
-                let lower = lower.downcast_into::<PyString>()?;
-                let text = str_of(&lower)?;
+                let lower = Text::of_str(lower.downcast_into::<PyString>()?)?;
+                let text = lower.as_str();
                 if keep(text) {
                     let value = pair.downcast::<PyTuple>()?.get_item(1)?;
                     check(text, &value)?;
-                    items.push((Name::Py(lower), value));
+                    items.push((Name::Py(lower), Text::of_signed(value)?));
                 }
             }
         } else {
@@ -146,7 +146,7 @@ impl<'py> Headers<'py> {
                 let lower = py_lower(k)?;
                 if keep(&lower) {
                     check(&lower, &v)?;
-                    items.push((Name::Lowered(lower), v));
+                    items.push((Name::Lowered(lower), Text::of_signed(v)?));
                 }
             }
         }
@@ -186,18 +186,73 @@ impl HeaderRules {
 
 impl Collected<'_> {
     /// Borrowed headers for the core.
-    pub fn view(&self) -> PyResult<Vec<Header<'_>>> {
-        let mut out = Vec::with_capacity(self.items.len());
-        for (name, value) in &self.items {
-            let name = match name {
-                Name::Py(o) => str_of(o)?,
-                Name::Lowered(s) => s.as_str(),
-            };
-            // Checked in `collect`.
-            let value = bytes_of(value)?.unwrap_or_default();
-            out.push(Header { name, value });
+    pub fn view(&self) -> Vec<Header<'_>> {
+        self.items
+            .iter()
+            .map(|(name, value)| Header {
+                name: match name {
+                    Name::Py(t) => t.as_str(),
+                    Name::Lowered(s) => s.as_str(),
+                },
+                value: value.as_bytes(),
+            })
+            .collect()
+    }
+}
+
+/// A str or bytes object with its UTF-8 (or raw) bytes, read once: signing reads each
+/// header and parameter while collecting and again while signing.
+pub struct Text<'py> {
+    /// Owns the buffer `ptr` points into.
+    _obj: Bound<'py, PyAny>,
+    ptr: *const u8,
+    len: usize,
+    /// Made from a str, so the bytes are UTF-8.
+    utf8: bool,
+}
+
+impl<'py> Text<'py> {
+    pub fn of_str(s: Bound<'py, PyString>) -> PyResult<Self> {
+        let text = str_of(&s)?;
+        let (ptr, len) = (text.as_ptr(), text.len());
+        Ok(Text {
+            _obj: s.into_any(),
+            ptr,
+            len,
+            utf8: true,
+        })
+    }
+
+    /// `v`'s bytes as oss2's `to_bytes()` gives them; empty for other types (callers have
+    /// already reported those as errors, or will).
+    pub fn of_signed(v: Bound<'py, PyAny>) -> PyResult<Self> {
+        let utf8 = v.is_instance_of::<PyString>();
+        let (ptr, len) = match bytes_of(&v)? {
+            Some(b) => (b.as_ptr(), b.len()),
+            None => (std::ptr::NonNull::<u8>::dangling().as_ptr().cast_const(), 0),
+        };
+        Ok(Text {
+            _obj: v,
+            ptr,
+            len,
+            utf8,
+        })
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: the buffer belongs to `obj` (a str's cached UTF-8 or a bytes object's
+        // contents), both immutable and alive as long as `obj`, which `self` owns; or it is
+        // the empty slice at a dangling, aligned pointer.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    /// The text of a str; empty for bytes (names are always str).
+    pub fn as_str(&self) -> &str {
+        if !self.utf8 {
+            return "";
         }
-        Ok(out)
+        // SAFETY: a str's bytes, from `str_of`, which returns valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(self.as_bytes()) }
     }
 }
 
@@ -232,7 +287,7 @@ pub enum ParamRule {
 }
 
 /// A parameter name and, unless V1 treats it as valueless, its value.
-type ParamItem<'py> = (Bound<'py, PyAny>, Option<Bound<'py, PyAny>>);
+type ParamItem<'py> = (Text<'py>, Option<Text<'py>>);
 
 /// The parameters a version signs, still owned by Python.
 pub struct Params<'py> {
@@ -246,21 +301,22 @@ impl<'py> Params<'py> {
             match rule {
                 ParamRule::SubresourcesOnly => {
                     // `key in _subresource_key_set`: a bytes or int name is simply not one.
-                    let Ok(name) = k.downcast::<PyString>() else {
+                    let Ok(name) = k.downcast_into::<PyString>() else {
                         return Ok(());
                     };
-                    if !crate::sign::v1::is_subresource(str_of(name)?.as_bytes()) {
+                    let name = Text::of_str(name)?;
+                    if !crate::sign::v1::is_subresource(name.as_bytes()) {
                         return Ok(());
                     }
                     if !v.is_truthy()? {
-                        items.push((k, None));
+                        items.push((name, None));
                     } else if v.is_instance_of::<PyString>() {
-                        items.push((k, Some(v)));
+                        items.push((name, Some(Text::of_signed(v)?)));
                     } else {
                         return Err(PyTypeError::new_err(format!(
                             "can only concatenate str (not \"{}\") to str: query parameter {:?}",
                             type_name(&v),
-                            str_of(name)?
+                            name.as_str()
                         )));
                     }
                 }
@@ -274,7 +330,7 @@ impl<'py> Params<'py> {
                             )));
                         }
                     }
-                    items.push((k, Some(v)));
+                    items.push((Text::of_signed(k)?, Some(Text::of_signed(v)?)));
                 }
             }
             Ok(())
@@ -282,18 +338,14 @@ impl<'py> Params<'py> {
         Ok(Params { items })
     }
 
-    pub fn view(&self) -> PyResult<Vec<Param<'_>>> {
-        let mut out = Vec::with_capacity(self.items.len());
-        for (k, v) in &self.items {
-            let value = match v {
-                Some(v) => bytes_of(v)?,
-                None => None,
-            };
-            // Checked in `collect`.
-            let key = bytes_of(k)?.unwrap_or_default();
-            out.push(Param { key, value });
-        }
-        Ok(out)
+    pub fn view(&self) -> Vec<Param<'_>> {
+        self.items
+            .iter()
+            .map(|(k, v)| Param {
+                key: k.as_bytes(),
+                value: v.as_ref().map(Text::as_bytes),
+            })
+            .collect()
     }
 }
 

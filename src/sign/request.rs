@@ -87,41 +87,94 @@ impl<'a> SignableRequest<'a> {
     }
 }
 
+/// Parameters percent-encoded once, in the request's order. V2 and V4's canonical query
+/// (sorted) and a presigned URL's query (in order) are both written from it, so a URL's
+/// parameters are not encoded twice.
+pub struct EncodedParams {
+    text: Vec<u8>,
+    /// Per parameter: where its encoded name starts, where its value starts, where it ends.
+    spans: SmallVec<[(usize, usize, usize); 16]>,
+}
+
+impl EncodedParams {
+    pub fn new(params: &[Param<'_>]) -> Self {
+        let room: usize = params
+            .iter()
+            .map(|p| p.key.len() + p.value.map_or(0, <[u8]>::len))
+            .sum();
+        // Room for everything to be escaped, so the buffer never grows mid-way.
+        let mut text = Vec::with_capacity(room * 3 + 2);
+        let mut spans = SmallVec::with_capacity(params.len());
+        for p in params {
+            let start = text.len();
+            percent_encode_into(p.key, false, &mut text);
+            let mid = text.len();
+            percent_encode_into(p.value.unwrap_or_default(), false, &mut text);
+            spans.push((start, mid, text.len()));
+        }
+        EncodedParams { text, spans }
+    }
+
+    fn name(&self, span: &(usize, usize, usize)) -> &[u8] {
+        &self.text[span.0..span.1]
+    }
+
+    fn value(&self, span: &(usize, usize, usize)) -> &[u8] {
+        &self.text[span.1..span.2]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Bytes of encoded text (names and values, without separators).
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// The canonical query: sorted by encoded name, `k` or `k=v`, joined by `&`. `lead` goes
+    /// first when there is any parameter.
+    pub fn push_canonical(&self, lead: &[u8], out: &mut Vec<u8>) {
+        if self.spans.is_empty() {
+            return;
+        }
+        let mut sorted = self.spans.clone();
+        // Stable: among names that encode alike (a str and the bytes of its UTF-8), oss2's
+        // dict of encoded names keeps the value written last.
+        sorted.sort_by(|a, b| self.name(a).cmp(self.name(b)));
+        out.extend_from_slice(lead);
+        let mut first = true;
+        for (i, span) in sorted.iter().enumerate() {
+            if sorted
+                .get(i + 1)
+                .is_some_and(|next| self.name(next) == self.name(span))
+            {
+                continue;
+            }
+            if !first {
+                out.push(b'&');
+            }
+            first = false;
+            push_query_item(out, self.name(span), self.value(span));
+        }
+    }
+
+    /// Every parameter in the request's order, `k` or `k=v`, joined by `&`: oss2's
+    /// `_param_to_quoted_query`, for str and bytes names and values.
+    pub fn push_in_order(&self, out: &mut Vec<u8>) {
+        for (i, span) in self.spans.iter().enumerate() {
+            if i > 0 {
+                out.push(b'&');
+            }
+            push_query_item(out, self.name(span), self.value(span));
+        }
+    }
+}
+
 /// Appends every parameter percent-encoded, sorted by encoded name, as `k` or `k=v`, joined
 /// by `&` (V2 and V4's canonical query). `lead` goes first when there is any parameter.
 pub(crate) fn push_canonical_query(params: &[Param<'_>], lead: &[u8], out: &mut Vec<u8>) {
-    if params.is_empty() {
-        return;
-    }
-    // One scratch buffer and index ranges instead of two allocations per parameter.
-    let mut scratch = Vec::with_capacity(params.len() * 32);
-    let mut spans: SmallVec<[(usize, usize, usize); 16]> = SmallVec::new();
-    for p in params {
-        let start = scratch.len();
-        percent_encode_into(p.key, false, &mut scratch);
-        let mid = scratch.len();
-        percent_encode_into(p.value.unwrap_or_default(), false, &mut scratch);
-        spans.push((start, mid, scratch.len()));
-    }
-    // Stable: among names that encode alike (a str and the bytes of its UTF-8), oss2's dict
-    // of encoded names keeps the value written last.
-    spans.sort_by(|a, b| scratch[a.0..a.1].cmp(&scratch[b.0..b.1]));
-    out.extend_from_slice(lead);
-    let name = |s: &(usize, usize, usize)| &scratch[s.0..s.1];
-    let mut first = true;
-    for (i, span) in spans.iter().enumerate() {
-        if spans
-            .get(i + 1)
-            .is_some_and(|next| name(next) == name(span))
-        {
-            continue;
-        }
-        if !first {
-            out.push(b'&');
-        }
-        first = false;
-        push_query_item(out, name(span), &scratch[span.1..span.2]);
-    }
+    EncodedParams::new(params).push_canonical(lead, out);
 }
 
 /// Appends `k` or `k=v` (when `v` is non-empty), the query item shape every version uses.
@@ -179,5 +232,9 @@ mod tests {
             },
         ];
         assert_eq!(query(&params), "?a&k=last");
+        // A URL keeps them all, in order.
+        let mut url = Vec::new();
+        EncodedParams::new(&params).push_in_order(&mut url);
+        assert_eq!(url, b"k=first&a&k=last");
     }
 }

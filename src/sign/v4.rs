@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
 use super::encode::{hex_lower, percent_encode_into, push_hex_lower};
-use super::request::{fmt_bytes, push_canonical_query, SignableRequest};
+use super::request::{fmt_bytes, EncodedParams, SignableRequest};
 
 pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
@@ -123,8 +123,13 @@ impl fmt::Display for EmptyHeaderName {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CanonicalRequest(Vec<u8>);
 
-/// Writes the canonical request of `req` into `out`.
-fn write_canonical_request(req: &SignableRequest<'_>, additional: &[String], out: &mut Vec<u8>) {
+/// Writes the canonical request of `req`, whose parameters `query` holds encoded, into `out`.
+fn write_canonical_request(
+    req: &SignableRequest<'_>,
+    query: &EncodedParams,
+    additional: &[String],
+    out: &mut Vec<u8>,
+) {
     out.extend_from_slice(req.method.as_bytes());
     out.push(b'\n');
     out.push(b'/');
@@ -134,7 +139,7 @@ fn write_canonical_request(req: &SignableRequest<'_>, additional: &[String], out
         percent_encode_into(req.key.as_bytes(), true, out);
     }
     out.push(b'\n');
-    push_canonical_query(&req.params, b"", out);
+    query.push_canonical(b"", out);
     out.push(b'\n');
 
     let signed = |n: &str| {
@@ -170,8 +175,18 @@ impl CanonicalRequest {
     /// `additional`: the names from [`additional_in_header_order`], or `None` when the caller
     /// passed none.
     pub fn new(req: &SignableRequest<'_>, additional: Option<&[String]>) -> Self {
+        Self::with_query(req, &EncodedParams::new(&req.params), additional)
+    }
+
+    /// As [`CanonicalRequest::new`], with `req.params` already encoded (a presigned URL
+    /// reuses them).
+    pub fn with_query(
+        req: &SignableRequest<'_>,
+        query: &EncodedParams,
+        additional: Option<&[String]>,
+    ) -> Self {
         let mut out = Vec::with_capacity(1024);
-        write_canonical_request(req, additional.unwrap_or_default(), &mut out);
+        write_canonical_request(req, query, additional.unwrap_or_default(), &mut out);
         CanonicalRequest(out)
     }
 
@@ -200,11 +215,12 @@ impl StringToSign {
     /// hasher updates cost more than the copy.
     pub fn for_request(
         req: &SignableRequest<'_>,
+        query: &EncodedParams,
         additional: Option<&[String]>,
         datetime: &str,
         scope: &Scope,
     ) -> Self {
-        let canonical = CanonicalRequest::new(req, additional);
+        let canonical = CanonicalRequest::with_query(req, query, additional);
         Self::new(datetime, scope, &canonical)
     }
 
