@@ -9,10 +9,12 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
 use pyo3::types::{PyDict, PySet, PyString, PyTuple, PyType};
+use pyo3::{ffi, Borrowed};
 use smallvec::SmallVec;
 
-use super::text::{bytes_of, expect_str, str_of, type_name};
+use super::text::{bytes_of, expect_str, is_exact_str, str_of, type_name};
 use crate::sign::encode::percent_encode_into;
+use crate::sign::request::{HeaderList, ParamList};
 use crate::sign::{Header, Param, SignableRequest};
 
 /// Python's `str.lower()`: ASCII in Rust, anything else through Python so Unicode casing
@@ -24,6 +26,15 @@ pub fn py_lower(s: &Bound<'_, PyString>) -> PyResult<String> {
     } else {
         let lowered = s.call_method0(intern!(s.py(), "lower"))?;
         Ok(expect_str(&lowered, "str.lower()")?.to_owned())
+    }
+}
+
+/// `(a, b)`, built in one call.
+fn pair<'py>(a: &Bound<'py, PyAny>, b: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
+    // SAFETY: two live objects; PyTuple_Pack returns a new reference or NULL with an error set.
+    unsafe {
+        Bound::from_owned_ptr_or_err(a.py(), ffi::PyTuple_Pack(2, a.as_ptr(), b.as_ptr()))
+            .map(|t| t.downcast_into_unchecked())
     }
 }
 
@@ -83,9 +94,7 @@ impl<'py> Headers<'py> {
         match &self.store {
             // Through PyObject_SetItem: `_store` is an OrderedDict, and PyDict_SetItem would
             // bypass its ordering list.
-            Some(store) => store
-                .as_any()
-                .set_item(key, PyTuple::new(key.py(), [key.as_any(), &value])?),
+            Some(store) => store.as_any().set_item(key, pair(key.as_any(), &value)?),
             None => self.obj.set_item(key, value),
         }
     }
@@ -127,14 +136,27 @@ impl<'py> Headers<'py> {
             Ok(())
         };
         if let Some(store) = &self.store {
-            for (lower, pair) in store.iter() {
-                let lower = Text::of_str(lower.downcast_into::<PyString>()?)?;
-                let text = lower.as_str();
-                if keep(text) {
-                    let value = pair.downcast::<PyTuple>()?.get_item(1)?;
-                    check(text, &value)?;
-                    items.push((Name::Py(lower), Text::of_signed(value)?));
+            let py = store.py();
+            let (mut pos, mut k, mut v) = (0, std::ptr::null_mut(), std::ptr::null_mut());
+            // Most headers are not signed: borrowed references spare them any reference
+            // counting. SAFETY: PyDict_Next gives references borrowed from the dict, valid
+            // while it is unchanged; nothing below runs Python code before taking its own
+            // references (`to_owned`) to what it keeps (`check` may, reading a type's name).
+            while unsafe { ffi::PyDict_Next(store.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
+                let lower = unsafe { Borrowed::from_ptr(py, k) };
+                let lower = lower.downcast::<PyString>()?;
+                let text = str_of(&lower)?;
+                if !keep(text) {
+                    continue;
                 }
+                let lower = Text::str_with(lower.to_owned(), text);
+                let pair = unsafe { Borrowed::from_ptr(py, v) }.to_owned();
+                let value = pair.downcast::<PyTuple>()?.get_item(1)?;
+                // A str passes every check.
+                if !is_exact_str(&value) {
+                    check(lower.as_str(), &value)?;
+                }
+                items.push((Name::Py(lower), Text::of_signed(value)?));
             }
         } else {
             let py = self.obj.py();
@@ -186,7 +208,7 @@ impl HeaderRules {
 
 impl Collected<'_> {
     /// Borrowed headers for the core.
-    pub fn view(&self) -> Vec<Header<'_>> {
+    pub fn view(&self) -> HeaderList<'_> {
         self.items
             .iter()
             .map(|(name, value)| Header {
@@ -223,10 +245,21 @@ impl<'py> Text<'py> {
         })
     }
 
+    /// `s` whose UTF-8 `text` was just read (by [`str_of`]).
+    fn str_with(s: Bound<'py, PyString>, text: &str) -> Self {
+        debug_assert!(std::ptr::eq(text, str_of(&s).unwrap_or_default()));
+        Text {
+            ptr: text.as_ptr(),
+            len: text.len(),
+            _obj: s.into_any(),
+            utf8: true,
+        }
+    }
+
     /// `v`'s bytes as oss2's `to_bytes()` gives them; empty for other types (callers have
     /// already reported those as errors, or will).
     pub fn of_signed(v: Bound<'py, PyAny>) -> PyResult<Self> {
-        let utf8 = v.is_instance_of::<PyString>();
+        let utf8 = is_exact_str(&v) || v.is_instance_of::<PyString>();
         let (ptr, len) = match bytes_of(&v)? {
             Some(b) => (b.as_ptr(), b.len()),
             None => (std::ptr::NonNull::<u8>::dangling().as_ptr().cast_const(), 0),
@@ -338,7 +371,7 @@ impl<'py> Params<'py> {
         Ok(Params { items })
     }
 
-    pub fn view(&self) -> Vec<Param<'_>> {
+    pub fn view(&self) -> ParamList<'_> {
         self.items
             .iter()
             .map(|(k, v)| Param {
@@ -354,8 +387,8 @@ pub fn view<'a>(
     method: &'a str,
     bucket: &'a str,
     key: &'a str,
-    headers: Vec<Header<'a>>,
-    params: Vec<Param<'a>>,
+    headers: HeaderList<'a>,
+    params: ParamList<'a>,
 ) -> SignableRequest<'a> {
     SignableRequest {
         method,

@@ -71,16 +71,20 @@ pub fn percent_encode(raw: &[u8], keep_slash: bool) -> Vec<u8> {
     out
 }
 
-/// Lower-case hex, as Python's `hexdigest()`.
-/// Appends the lower-case hex of `bytes` to `out`.
+/// Appends the lower-case hex of `bytes` to `out` (Python's `hexdigest()`).
 pub fn push_hex_lower(bytes: &[u8], out: &mut String) {
-    out.reserve(bytes.len() * 2);
-    for &b in bytes {
-        out.push(HEX_LOWER[(b >> 4) as usize] as char);
-        out.push(HEX_LOWER[(b & 15) as usize] as char);
+    let mut buf = [0u8; 64];
+    for chunk in bytes.chunks(32) {
+        for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
+            pair[0] = HEX_LOWER[(b >> 4) as usize];
+            pair[1] = HEX_LOWER[(b & 15) as usize];
+        }
+        // Hex digits are ASCII.
+        out.push_str(std::str::from_utf8(&buf[..chunk.len() * 2]).expect("hex is ASCII"));
     }
 }
 
+/// Lower-case hex, as Python's `hexdigest()`.
 pub fn hex_lower(bytes: &[u8]) -> String {
     let mut out = vec![0u8; bytes.len() * 2];
     for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {

@@ -27,6 +27,12 @@ pub struct Param<'a> {
     pub value: Option<&'a [u8]>,
 }
 
+/// A request's headers, on the stack for the usual dozen or fewer (signing runs per request).
+pub type HeaderList<'a> = SmallVec<[Header<'a>; 12]>;
+
+/// A request's parameters, on the stack for the usual handful.
+pub type ParamList<'a> = SmallVec<[Param<'a>; 8]>;
+
 /// What signing reads from a request.
 #[derive(Debug, Clone, Default)]
 pub struct SignableRequest<'a> {
@@ -34,8 +40,8 @@ pub struct SignableRequest<'a> {
     /// Empty for service-level requests (oss2 treats `None` and `''` alike).
     pub bucket: &'a str,
     pub key: &'a str,
-    pub headers: Vec<Header<'a>>,
-    pub params: Vec<Param<'a>>,
+    pub headers: HeaderList<'a>,
+    pub params: ParamList<'a>,
 }
 
 impl<'a> SignableRequest<'a> {
@@ -44,8 +50,8 @@ impl<'a> SignableRequest<'a> {
             method,
             bucket,
             key,
-            headers: Vec::new(),
-            params: Vec::new(),
+            headers: HeaderList::new(),
+            params: ParamList::new(),
         }
     }
 

@@ -329,7 +329,9 @@ pub fn authorization(
     signature: &str,
     additional: Option<&[String]>,
 ) -> String {
-    let mut s = String::with_capacity(160);
+    let mut s = String::with_capacity(
+        ALGORITHM.len() + access_key_id.len() + scope.as_str().len() + signature.len() + 64,
+    );
     s.push_str(ALGORITHM);
     s.push_str(" Credential=");
     s.push_str(access_key_id);
