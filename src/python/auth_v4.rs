@@ -16,7 +16,7 @@ use super::request::{
     bucket_arg, key_arg, lower_names, lowered_set, url_with_query, view, HeaderRules, Headers,
     ParamRule, Params, Request,
 };
-use super::text::str_of;
+use super::text::{is_exact_str, str_of};
 use crate::sign::request::EncodedParams;
 use crate::sign::v4::{self, CanonicalRequest, Scope, StringToSign};
 use crate::sign::SigningKeyCache;
@@ -27,7 +27,7 @@ fn scope_for(req: &Request<'_>, datetime: &str) -> PyResult<Scope> {
     let mut region = None;
     for attr in [intern!(py, "cloudbox_id"), intern!(py, "region")] {
         let v = req.get(attr)?;
-        if v.is_truthy()? {
+        if truthy(&v)? {
             region = Some(v.downcast_into::<PyString>().map_err(|_| {
                 PyTypeError::new_err("request.region and request.cloudbox_id must be str")
             })?);
@@ -40,6 +40,18 @@ fn scope_for(req: &Request<'_>, datetime: &str) -> PyResult<Scope> {
     };
     let product = req.get_str(intern!(py, "product"))?;
     Ok(Scope::new(datetime, region, str_of(&product)?))
+}
+
+/// `bool(v)`, without a call for None and str (what regions and cloudbox ids are).
+fn truthy(v: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if v.is_none() {
+        Ok(false)
+    } else if is_exact_str(v) {
+        // SAFETY: checked just above.
+        Ok(!str_of(unsafe { v.downcast_unchecked() })?.is_empty())
+    } else {
+        v.is_truthy()
+    }
 }
 
 fn additional_order(names: &[String]) -> PyResult<Vec<String>> {
@@ -97,7 +109,7 @@ fn signature(
         let sts = StringToSign::for_request(&request, &query, additional, datetime, scope);
         (None, sts)
     };
-    let signature = cache.with_key(creds.secret(), scope, |key| key.sign(&sts));
+    let signature = cache.sign(creds.secret(), scope, &sts);
     Ok(Signed {
         canonical,
         sts,

@@ -64,10 +64,40 @@ pub fn http_date_now(py: Python<'_>) -> Bound<'_, PyString> {
     with_now(py, |n| n.http_date_py.clone_ref(py).into_bound(py))
 }
 
+/// A short timestamp text, copied out of the per-thread cache without an allocation.
+pub struct Stamp {
+    buf: [u8; 24],
+    len: usize,
+}
+
+impl Stamp {
+    fn new(text: &str) -> Self {
+        let mut buf = [0u8; 24];
+        // `YYYYMMDDTHHMMSSZ` is 16 bytes; years past 9999 would only add digits.
+        debug_assert!(text.is_ascii());
+        let len = text.len().min(buf.len());
+        buf[..len].copy_from_slice(&text.as_bytes()[..len]);
+        Stamp { buf, len }
+    }
+}
+
+impl std::ops::Deref for Stamp {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        // SAFETY: copied whole from a `str` of ASCII digits and letters (`new` never cuts
+        // within a character: the text is ASCII).
+        unsafe { std::str::from_utf8_unchecked(&self.buf[..self.len]) }
+    }
+}
+
 /// `datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")`, as text and as a Python str.
-pub fn iso8601_now(py: Python<'_>) -> (String, Bound<'_, PyString>) {
+pub fn iso8601_now(py: Python<'_>) -> (Stamp, Bound<'_, PyString>) {
     with_now(py, |n| {
-        (n.iso8601.clone(), n.iso8601_py.clone_ref(py).into_bound(py))
+        (
+            Stamp::new(&n.iso8601),
+            n.iso8601_py.clone_ref(py).into_bound(py),
+        )
     })
 }
 

@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
-use pyo3::types::{PyDict, PySet, PyString, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyDict, PySet, PyString, PyTuple, PyType};
 use pyo3::{ffi, Borrowed};
 use smallvec::SmallVec;
 
@@ -72,7 +72,7 @@ enum Name<'py> {
 
 /// The headers a version signs, still owned by Python; see [`Collected::view`].
 pub struct Collected<'py> {
-    items: SmallVec<[(Name<'py>, Text<'py>); 16]>,
+    items: SmallVec<[(Name<'py>, Text<'py>); 8]>,
 }
 
 impl<'py> Headers<'py> {
@@ -145,12 +145,12 @@ impl<'py> Headers<'py> {
             while unsafe { ffi::PyDict_Next(store.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
                 let lower = unsafe { Borrowed::from_ptr(py, k) };
                 let lower = lower.downcast::<PyString>()?;
-                let text = str_of(&lower)?;
+                let text = str_of(lower)?;
                 if !keep(text) {
                     continue;
                 }
                 let lower = Text::str_with(lower.to_owned(), text);
-                let pair = unsafe { Borrowed::from_ptr(py, v) }.to_owned();
+                let pair = unsafe { Borrowed::from_ptr(py, v) };
                 let value = pair.downcast::<PyTuple>()?.get_item(1)?;
                 // A str passes every check.
                 if !is_exact_str(&value) {
@@ -222,26 +222,33 @@ impl Collected<'_> {
     }
 }
 
+/// What a [`Text`] was made from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Str,
+    Bytes,
+    /// Neither: nothing oss2 can sign.
+    Other,
+}
+
 /// A str or bytes object with its UTF-8 (or raw) bytes, read once: signing reads each
 /// header and parameter while collecting and again while signing.
 pub struct Text<'py> {
     /// Owns the buffer `ptr` points into.
-    _obj: Bound<'py, PyAny>,
+    obj: Bound<'py, PyAny>,
     ptr: *const u8,
     len: usize,
-    /// Made from a str, so the bytes are UTF-8.
-    utf8: bool,
+    kind: Kind,
 }
 
 impl<'py> Text<'py> {
     pub fn of_str(s: Bound<'py, PyString>) -> PyResult<Self> {
-        let text = str_of(&s)?;
-        let (ptr, len) = (text.as_ptr(), text.len());
+        let (ptr, len) = str_of(&s).map(|t| (t.as_ptr(), t.len()))?;
         Ok(Text {
-            _obj: s.into_any(),
+            obj: s.into_any(),
             ptr,
             len,
-            utf8: true,
+            kind: Kind::Str,
         })
     }
 
@@ -251,37 +258,51 @@ impl<'py> Text<'py> {
         Text {
             ptr: text.as_ptr(),
             len: text.len(),
-            _obj: s.into_any(),
-            utf8: true,
+            obj: s.into_any(),
+            kind: Kind::Str,
         }
     }
 
-    /// `v`'s bytes as oss2's `to_bytes()` gives them; empty for other types (callers have
-    /// already reported those as errors, or will).
+    /// `v`'s bytes as oss2's `to_bytes()` gives them; for any other type, no bytes and
+    /// [`Text::is_signable`] false.
     pub fn of_signed(v: Bound<'py, PyAny>) -> PyResult<Self> {
-        let utf8 = is_exact_str(&v) || v.is_instance_of::<PyString>();
-        let (ptr, len) = match bytes_of(&v)? {
-            Some(b) => (b.as_ptr(), b.len()),
-            None => (std::ptr::NonNull::<u8>::dangling().as_ptr().cast_const(), 0),
+        let (kind, bytes) = if is_exact_str(&v) || v.is_instance_of::<PyString>() {
+            // SAFETY: checked just above.
+            let s = str_of(unsafe { v.downcast_unchecked::<PyString>() })?;
+            (Kind::Str, s.as_bytes())
+        } else if let Ok(b) = v.downcast::<PyBytes>() {
+            (Kind::Bytes, b.as_bytes())
+        } else {
+            (Kind::Other, &[][..])
         };
+        let (ptr, len) = (bytes.as_ptr(), bytes.len());
         Ok(Text {
-            _obj: v,
+            obj: v,
             ptr,
             len,
-            utf8,
+            kind,
         })
+    }
+
+    /// Made from a str or bytes.
+    pub fn is_signable(&self) -> bool {
+        self.kind != Kind::Other
+    }
+
+    pub fn object(&self) -> &Bound<'py, PyAny> {
+        &self.obj
     }
 
     pub fn as_bytes(&self) -> &[u8] {
         // SAFETY: the buffer belongs to `obj` (a str's cached UTF-8 or a bytes object's
         // contents), both immutable and alive as long as `obj`, which `self` owns; or it is
-        // the empty slice at a dangling, aligned pointer.
+        // an empty slice's.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 
     /// The text of a str; empty for bytes (names are always str).
     pub fn as_str(&self) -> &str {
-        if !self.utf8 {
+        if self.kind != Kind::Str {
             return "";
         }
         // SAFETY: a str's bytes, from `str_of`, which returns valid UTF-8.
@@ -324,7 +345,7 @@ type ParamItem<'py> = (Text<'py>, Option<Text<'py>>);
 
 /// The parameters a version signs, still owned by Python.
 pub struct Params<'py> {
-    items: SmallVec<[ParamItem<'py>; 16]>,
+    items: SmallVec<[ParamItem<'py>; 8]>,
 }
 
 impl<'py> Params<'py> {
@@ -355,15 +376,16 @@ impl<'py> Params<'py> {
                 }
                 ParamRule::AllEncoded => {
                     // oss2 iterates `to_bytes(x)`: str and bytes only.
+                    let (k, v) = (Text::of_signed(k)?, Text::of_signed(v)?);
                     for (what, x) in [("name", &k), ("value", &v)] {
-                        if bytes_of(x)?.is_none() {
+                        if !x.is_signable() {
                             return Err(PyTypeError::new_err(format!(
                                 "'{}' object is not iterable: a query parameter {what} must be str or bytes to be signed",
-                                type_name(x)
+                                type_name(x.object())
                             )));
                         }
                     }
-                    items.push((Text::of_signed(k)?, Some(Text::of_signed(v)?)));
+                    items.push((k, Some(v)));
                 }
             }
             Ok(())

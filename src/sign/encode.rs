@@ -71,27 +71,32 @@ pub fn percent_encode(raw: &[u8], keep_slash: bool) -> Vec<u8> {
     out
 }
 
+/// The two lower-case hex digits of every byte.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    let mut t = [[0u8; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = [HEX_LOWER[b >> 4], HEX_LOWER[b & 15]];
+        b += 1;
+    }
+    t
+};
+
 /// Appends the lower-case hex of `bytes` to `out` (Python's `hexdigest()`).
 pub fn push_hex_lower(bytes: &[u8], out: &mut String) {
-    let mut buf = [0u8; 64];
-    for chunk in bytes.chunks(32) {
-        for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
-            pair[0] = HEX_LOWER[(b >> 4) as usize];
-            pair[1] = HEX_LOWER[(b & 15) as usize];
-        }
-        // Hex digits are ASCII.
-        out.push_str(std::str::from_utf8(&buf[..chunk.len() * 2]).expect("hex is ASCII"));
+    // SAFETY: only ASCII hex digits are appended, so `out` stays UTF-8.
+    let out = unsafe { out.as_mut_vec() };
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.extend_from_slice(&HEX_PAIRS[b as usize]);
     }
 }
 
 /// Lower-case hex, as Python's `hexdigest()`.
 pub fn hex_lower(bytes: &[u8]) -> String {
-    let mut out = vec![0u8; bytes.len() * 2];
-    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = HEX_LOWER[(b >> 4) as usize];
-        pair[1] = HEX_LOWER[(b & 15) as usize];
-    }
-    String::from_utf8(out).expect("hex digits are ASCII")
+    let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex_lower(bytes, &mut out);
+    out
 }
 
 /// Standard base64 with padding, as oss2's `b64encode_as_string`.

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use zeroize::Zeroizing;
 
-use super::v4::{Scope, SigningKey};
+use super::v4::{FirstBlock, Scope, SigningKey, StringToSign};
 
 /// Enough for a few regions (or a rotation overlap) at once without unbounded growth.
 const CAPACITY: usize = 8;
@@ -18,6 +18,7 @@ struct Entry {
     secret: Zeroizing<Vec<u8>>,
     scope: Scope,
     key: SigningKey,
+    first: FirstBlock,
 }
 
 #[derive(Default)]
@@ -39,6 +40,16 @@ impl SigningKeyCache {
     /// Runs `f` with the signing key for `secret` and `scope` (derived on a miss) without
     /// copying it out of the cache.
     pub fn with_key<T>(&self, secret: &[u8], scope: &Scope, f: impl FnOnce(&SigningKey) -> T) -> T {
+        self.with_entry(secret, scope, |e| f(&e.key))
+    }
+
+    /// The signature of `sts` with the key for `secret` and `scope`, reusing the HMAC state of
+    /// the string to sign's first block while it repeats (see [`FirstBlock`]).
+    pub fn sign(&self, secret: &[u8], scope: &Scope, sts: &StringToSign) -> String {
+        self.with_entry(secret, scope, |e| e.key.sign_reusing(sts, &mut e.first))
+    }
+
+    fn with_entry<T>(&self, secret: &[u8], scope: &Scope, f: impl FnOnce(&mut Entry) -> T) -> T {
         // A poisoned lock only means another thread panicked mid-update; the entries are
         // still whole values, so keep using them.
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -57,12 +68,13 @@ impl SigningKeyCache {
                         secret: Zeroizing::new(secret.to_vec()),
                         scope: scope.clone(),
                         key,
+                        first: FirstBlock::default(),
                     },
                 );
                 entries.truncate(CAPACITY);
             }
         }
-        f(&entries[0].key)
+        f(&mut entries[0])
     }
 
     /// Number of cached keys (for tests and diagnostics).
@@ -95,6 +107,33 @@ mod tests {
         let k3 = cache.get(b"rotated", &day2);
         assert_eq!(k3, SigningKey::derive(b"rotated", &day2));
         assert_ne!(k2, k3);
+    }
+
+    #[test]
+    fn reused_first_block_signs_as_afresh() {
+        let cache = SigningKeyCache::new();
+        let scope = Scope::new("20240101T000000Z", "cn-hangzhou", "oss");
+        let key = SigningKey::derive(b"s", &scope);
+        // Same first block (same second), then another second, then a short string.
+        let texts = [
+            format!(
+                "OSS4-HMAC-SHA256\n20240101T000000Z\n{scope}\n{}",
+                "a".repeat(64)
+            ),
+            format!(
+                "OSS4-HMAC-SHA256\n20240101T000000Z\n{scope}\n{}",
+                "b".repeat(64)
+            ),
+            format!(
+                "OSS4-HMAC-SHA256\n20240101T000001Z\n{scope}\n{}",
+                "b".repeat(64)
+            ),
+            "short".to_owned(),
+        ];
+        for text in texts {
+            let sts = StringToSign::from_text(text);
+            assert_eq!(cache.sign(b"s", &scope, &sts), key.sign(&sts));
+        }
     }
 
     #[test]
