@@ -7,7 +7,7 @@
 
 use smallvec::SmallVec;
 
-use super::encode::percent_encode_into;
+use super::encode::{percent_encode_into, push_bytes};
 
 /// One header, name lower-cased.
 /// Signed headers, sorted; on the stack for the usual dozen or fewer.
@@ -81,16 +81,37 @@ impl<'a> SignableRequest<'a> {
     }
 
     /// Headers selected by `keep`, as (name, value) sorted by name, stable.
+    #[inline]
     pub(crate) fn sorted_headers(&self, keep: impl Fn(&str) -> bool) -> SortedHeaders<'a> {
-        let mut out: SortedHeaders<'a> = self
-            .headers
-            .iter()
-            .filter(|h| keep(h.name))
-            .map(|h| (h.name, h.value))
-            .collect();
-        out.sort_by(|a, b| a.0.cmp(b.0));
+        let mut out: SortedHeaders<'a> = SmallVec::new();
+        for h in &self.headers {
+            if keep(h.name) {
+                out.push((h.name, h.value));
+            }
+        }
+        out.sort_by(|a, b| name_order(a.0.as_bytes(), b.0.as_bytes()));
         out
     }
+}
+
+/// Byte order of two names, mostly decided by their first eight bytes read as one number
+/// (header names share prefixes such as `x-oss-`, and a call to `memcmp` per comparison was
+/// a tenth of building a canonical request).
+#[inline]
+fn name_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    // Zero-padded: where the padded prefixes differ, the shorter name is a prefix of the
+    // other up to there, so it sorts first either way.
+    fn prefix(name: &[u8]) -> u64 {
+        if let Some(head) = name.first_chunk::<8>() {
+            return u64::from_be_bytes(*head);
+        }
+        let mut buf = [0u8; 8];
+        for (d, s) in buf.iter_mut().zip(name) {
+            *d = *s;
+        }
+        u64::from_be_bytes(buf)
+    }
+    prefix(a).cmp(&prefix(b)).then_with(|| a.cmp(b))
 }
 
 /// Parameters percent-encoded once, in the request's order. V2 and V4's canonical query
@@ -185,10 +206,10 @@ pub(crate) fn push_canonical_query(params: &[Param<'_>], lead: &[u8], out: &mut 
 
 /// Appends `k` or `k=v` (when `v` is non-empty), the query item shape every version uses.
 pub(crate) fn push_query_item(out: &mut Vec<u8>, key: &[u8], value: &[u8]) {
-    out.extend_from_slice(key);
+    push_bytes(out, key);
     if !value.is_empty() {
         out.push(b'=');
-        out.extend_from_slice(value);
+        push_bytes(out, value);
     }
 }
 
@@ -218,6 +239,29 @@ mod tests {
             "?%2Ba=x%20y&a&b"
         );
         assert_eq!(query(&[]), "");
+    }
+
+    #[test]
+    fn name_order_is_byte_order() {
+        let names: [&[u8]; 12] = [
+            b"",
+            b"a",
+            b"ab",
+            b"ab\x00",
+            b"ab\x01",
+            b"content-md5",
+            b"content-type",
+            b"content-",
+            b"x-oss-date",
+            b"x-oss-d",
+            b"x-oss-date-x",
+            b"\xff",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(name_order(a, b), a.cmp(b), "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]

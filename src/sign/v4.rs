@@ -14,7 +14,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
-use super::encode::{percent_encode_into, push_hex_lower};
+use super::encode::{percent_encode_into, push_bytes, push_hex_lower};
 use super::request::{fmt_bytes, EncodedParams, SignableRequest};
 
 pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
@@ -130,9 +130,8 @@ fn write_canonical_request(
     additional: &[String],
     out: &mut Vec<u8>,
 ) {
-    out.extend_from_slice(req.method.as_bytes());
-    out.push(b'\n');
-    out.push(b'/');
+    push_bytes(out, req.method.as_bytes());
+    out.extend_from_slice(b"\n/");
     if !req.bucket.is_empty() {
         percent_encode_into(req.bucket.as_bytes(), true, out);
         out.push(b'/');
@@ -148,27 +147,29 @@ fn write_canonical_request(
             || additional.iter().any(|a| a == n)
     };
     for (name, value) in req.sorted_headers(signed) {
-        out.extend_from_slice(name.as_bytes());
+        push_bytes(out, name.as_bytes());
         out.push(b':');
-        out.extend_from_slice(value);
+        push_bytes(out, value);
         out.push(b'\n');
     }
     out.push(b'\n');
 
-    let mut sorted: Vec<&str> = additional.iter().map(String::as_str).collect();
-    sorted.sort_unstable();
-    for (i, name) in sorted.iter().enumerate() {
-        if i > 0 {
-            out.push(b';');
+    if !additional.is_empty() {
+        let mut sorted: Vec<&str> = additional.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        for (i, name) in sorted.iter().enumerate() {
+            if i > 0 {
+                out.push(b';');
+            }
+            out.extend_from_slice(name.as_bytes());
         }
-        out.extend_from_slice(name.as_bytes());
     }
     out.push(b'\n');
 
     let payload = req
         .header_value("x-oss-content-sha256")
         .unwrap_or(UNSIGNED_PAYLOAD.as_bytes());
-    out.extend_from_slice(payload);
+    push_bytes(out, payload);
 }
 
 impl CanonicalRequest {
