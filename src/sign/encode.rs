@@ -74,7 +74,7 @@ pub fn percent_encode_into(raw: &[u8], keep_slash: bool, out: &mut Vec<u8>) {
 #[inline(always)]
 pub fn push_bytes(out: &mut Vec<u8>, src: &[u8]) {
     let n = src.len();
-    if n > 32 || n < 4 {
+    if !(4..=32).contains(&n) {
         out.extend_from_slice(src);
         return;
     }
