@@ -228,10 +228,11 @@ impl SignVersion for ProviderAuthV4 {
         // After those three writes: oss2 builds the scope for x-oss-credential, and a bad
         // region or product fails there with the params already written.
         let scope = scope_for(req, &datetime)?;
-        params.set_item(
-            intern!(py, "x-oss-credential"),
-            format!("{}/{}", creds.id(), scope),
-        )?;
+        let mut credential = String::with_capacity(creds.id().len() + 1 + scope.as_str().len());
+        credential.push_str(creds.id());
+        credential.push('/');
+        scope.push_to(&mut credential);
+        params.set_item(intern!(py, "x-oss-credential"), credential)?;
         if !additional.is_empty() {
             let mut sorted = additional.clone();
             sorted.sort_unstable();

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use pyo3::exceptions::{PyAttributeError, PyTypeError};
+use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
@@ -316,8 +316,25 @@ pub fn for_each_item<'py>(
     mut f: impl FnMut(Bound<'py, PyAny>, Bound<'py, PyAny>) -> PyResult<()>,
 ) -> PyResult<()> {
     if let Ok(d) = mapping.downcast::<PyDict>() {
-        for (k, v) in d.iter() {
-            f(k, v)?;
+        let py = d.py();
+        let (mut pos, mut k, mut v) = (0, std::ptr::null_mut(), std::ptr::null_mut());
+        let size = d.len();
+        // SAFETY: PyDict_Next gives borrowed references; each is made owned (`to_owned`)
+        // before `f`, which may run Python code, sees it. PyDict_Next walks a changed dict
+        // safely (by index, bounds-checked); like Python's own iteration we then stop.
+        while unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
+            let (key, value) = unsafe {
+                (
+                    Borrowed::from_ptr(py, k).to_owned(),
+                    Borrowed::from_ptr(py, v).to_owned(),
+                )
+            };
+            f(key, value)?;
+            if d.len() != size {
+                return Err(PyRuntimeError::new_err(
+                    "dictionary changed size during iteration",
+                ));
+            }
         }
         return Ok(());
     }

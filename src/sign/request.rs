@@ -28,7 +28,7 @@ pub struct Param<'a> {
 }
 
 /// A request's headers, on the stack for the usual dozen or fewer (signing runs per request).
-pub type HeaderList<'a> = SmallVec<[Header<'a>; 12]>;
+pub type HeaderList<'a> = SmallVec<[Header<'a>; 8]>;
 
 /// A request's parameters, on the stack for the usual handful.
 pub type ParamList<'a> = SmallVec<[Param<'a>; 8]>;
@@ -114,13 +114,16 @@ fn name_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     prefix(a).cmp(&prefix(b)).then_with(|| a.cmp(b))
 }
 
+/// Where one parameter's encoded name starts, where its value starts, where it ends.
+type Span = (u32, u32, u32);
+
 /// Parameters percent-encoded once, in the request's order. V2 and V4's canonical query
 /// (sorted) and a presigned URL's query (in order) are both written from it, so a URL's
 /// parameters are not encoded twice.
 pub struct EncodedParams {
     text: Vec<u8>,
     /// Per parameter: where its encoded name starts, where its value starts, where it ends.
-    spans: SmallVec<[(usize, usize, usize); 16]>,
+    spans: SmallVec<[Span; 8]>,
 }
 
 impl EncodedParams {
@@ -133,21 +136,22 @@ impl EncodedParams {
         let mut text = Vec::with_capacity(room * 3 + 2);
         let mut spans = SmallVec::with_capacity(params.len());
         for p in params {
-            let start = text.len();
+            // Offsets fit in u32: no request is 4 GiB of parameters.
+            let start = text.len() as u32;
             percent_encode_into(p.key, false, &mut text);
-            let mid = text.len();
+            let mid = text.len() as u32;
             percent_encode_into(p.value.unwrap_or_default(), false, &mut text);
-            spans.push((start, mid, text.len()));
+            spans.push((start, mid, text.len() as u32));
         }
         EncodedParams { text, spans }
     }
 
-    fn name(&self, span: &(usize, usize, usize)) -> &[u8] {
-        &self.text[span.0..span.1]
+    fn name(&self, span: &Span) -> &[u8] {
+        &self.text[span.0 as usize..span.1 as usize]
     }
 
-    fn value(&self, span: &(usize, usize, usize)) -> &[u8] {
-        &self.text[span.1..span.2]
+    fn value(&self, span: &Span) -> &[u8] {
+        &self.text[span.1 as usize..span.2 as usize]
     }
 
     pub fn is_empty(&self) -> bool {
@@ -168,7 +172,7 @@ impl EncodedParams {
         let mut sorted = self.spans.clone();
         // Stable: among names that encode alike (a str and the bytes of its UTF-8), oss2's
         // dict of encoded names keeps the value written last.
-        sorted.sort_by(|a, b| self.name(a).cmp(self.name(b)));
+        sorted.sort_by(|a, b| name_order(self.name(a), self.name(b)));
         out.extend_from_slice(lead);
         let mut first = true;
         for (i, span) in sorted.iter().enumerate() {
