@@ -42,7 +42,7 @@ pub fn call<'a, 'py>(
 ) -> PyResult<Call<'a, 'py>> {
     Ok(Call {
         base,
-        req: Request::of(req)?,
+        req: Request::of(req),
         bucket_name,
         key,
         in_additional_headers,

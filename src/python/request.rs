@@ -29,6 +29,18 @@ pub fn py_lower(s: &Bound<'_, PyString>) -> PyResult<String> {
     }
 }
 
+/// `v` is exactly a tuple (pointer comparison, as [`is_exact_str`]).
+fn is_exact_tuple(v: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: as in `is_exact_str`.
+    unsafe { ffi::Py_TYPE(v.as_ptr()) == std::ptr::addr_of_mut!(ffi::PyTuple_Type) }
+}
+
+/// The length of a tuple.
+fn pair_len(t: &Bound<'_, PyAny>) -> isize {
+    // SAFETY: callers pass a tuple.
+    unsafe { ffi::PyTuple_Size(t.as_ptr()) }
+}
+
 /// `(a, b)`, built in one call.
 fn pair<'py>(a: &Bound<'py, PyAny>, b: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
     // SAFETY: two live objects; PyTuple_Pack returns a new reference or NULL with an error set.
@@ -144,14 +156,26 @@ impl<'py> Headers<'py> {
             // references (`to_owned`) to what it keeps (`check` may, reading a type's name).
             while unsafe { ffi::PyDict_Next(store.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
                 let lower = unsafe { Borrowed::from_ptr(py, k) };
-                let lower = lower.downcast::<PyString>()?;
+                let lower = if is_exact_str(&lower) {
+                    // SAFETY: checked just above.
+                    unsafe { lower.downcast_unchecked::<PyString>() }
+                } else {
+                    lower.downcast::<PyString>()?
+                };
                 let text = str_of(lower)?;
                 if !keep(text) {
                     continue;
                 }
                 let lower = Text::str_with(lower.to_owned(), text);
                 let pair = unsafe { Borrowed::from_ptr(py, v) };
-                let value = pair.downcast::<PyTuple>()?.get_item(1)?;
+                let value = if is_exact_tuple(&pair) && pair_len(&pair) == 2 {
+                    // SAFETY: a tuple of two; PyTuple_GetItem's reference is borrowed from
+                    // it, made owned at once.
+                    unsafe { Borrowed::from_ptr(py, ffi::PyTuple_GetItem(pair.as_ptr(), 1)) }
+                        .to_owned()
+                } else {
+                    pair.downcast::<PyTuple>()?.get_item(1)?
+                };
                 // A str passes every check.
                 if !is_exact_str(&value) {
                     check(lower.as_str(), &value)?;
@@ -503,46 +527,17 @@ pub fn url_with_query(url: &str, params: &Bound<'_, PyAny>) -> PyResult<String> 
     Ok(String::from_utf8(out).expect("percent-encoded query is ASCII"))
 }
 
-/// oss2's `http.Request`, once oss2 is imported.
-fn oss2_request_type(py: Python<'_>) -> Option<&Bound<'_, PyType>> {
-    static TYPE: GILOnceCell<Py<PyType>> = GILOnceCell::new();
-    if let Some(t) = TYPE.get(py) {
-        return Some(t.bind(py));
-    }
-    let modules = py.import("sys").ok()?.getattr("modules").ok()?;
-    let t = modules
-        .get_item("oss2.http")
-        .ok()?
-        .getattr("Request")
-        .ok()?
-        .downcast_into::<PyType>()
-        .ok()?;
-    let _ = TYPE.set(py, t.unbind());
-    TYPE.get(py).map(|t| t.bind(py))
-}
-
 /// The request being signed: oss2's `http.Request` or anything with the same attributes.
-/// For exactly oss2's class (plain attributes, no descriptors) attributes are read from the
-/// instance `__dict__`, a dict lookup instead of a full attribute lookup each.
+/// Attributes are read with plain attribute lookups: CPython 3.11+ keeps an instance's
+/// attributes inline until its `__dict__` is asked for, and reading them directly is cheaper
+/// than making that dict.
 pub struct Request<'py> {
     obj: Bound<'py, PyAny>,
-    dict: Option<Bound<'py, PyDict>>,
 }
 
 impl<'py> Request<'py> {
-    pub fn of(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
-        let py = obj.py();
-        let dict = match oss2_request_type(py) {
-            Some(t) if obj.get_type().is(t) => obj
-                .getattr(intern!(py, "__dict__"))?
-                .downcast_into::<PyDict>()
-                .ok(),
-            _ => None,
-        };
-        Ok(Request {
-            obj: obj.clone(),
-            dict,
-        })
+    pub fn of(obj: &Bound<'py, PyAny>) -> Self {
+        Request { obj: obj.clone() }
     }
 
     pub fn py(&self) -> Python<'py> {
@@ -551,11 +546,6 @@ impl<'py> Request<'py> {
 
     /// `req.<name>`.
     pub fn get(&self, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
-        if let Some(d) = &self.dict {
-            if let Some(v) = d.get_item(name)? {
-                return Ok(v);
-            }
-        }
         self.obj.getattr(name)
     }
 
