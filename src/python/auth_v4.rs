@@ -121,17 +121,17 @@ fn signature(
 /// `url?<query>&x-oss-signature=<signature>` (the signature is lower-case hex, which
 /// percent-encoding leaves as it is).
 fn presigned_url(url: &str, query: &EncodedParams, signature: &str) -> String {
-    let mut out = Vec::with_capacity(url.len() + query.len() + signature.len() + 24);
-    out.extend_from_slice(url.as_bytes());
-    out.push(b'?');
-    query.push_in_order(&mut out);
+    let mut out = String::with_capacity(url.len() + query.query_len() + signature.len() + 18);
+    out.push_str(url);
+    out.push('?');
+    // SAFETY: only ASCII is appended (an encoded query), so `out` stays UTF-8.
+    query.push_in_order(unsafe { out.as_mut_vec() });
     if !query.is_empty() {
-        out.push(b'&');
+        out.push('&');
     }
-    out.extend_from_slice(b"x-oss-signature=");
-    out.extend_from_slice(signature.as_bytes());
-    // `url` is UTF-8 and everything appended is ASCII.
-    String::from_utf8(out).expect("a URL and an encoded query are UTF-8")
+    out.push_str("x-oss-signature=");
+    out.push_str(signature);
+    out
 }
 
 fn details(

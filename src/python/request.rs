@@ -266,6 +266,7 @@ pub struct Text<'py> {
 }
 
 impl<'py> Text<'py> {
+    #[inline(always)]
     pub fn of_str(s: Bound<'py, PyString>) -> PyResult<Self> {
         let (ptr, len) = str_of(&s).map(|t| (t.as_ptr(), t.len()))?;
         Ok(Text {
@@ -277,6 +278,7 @@ impl<'py> Text<'py> {
     }
 
     /// `s` whose UTF-8 `text` was just read (by [`str_of`]).
+    #[inline(always)]
     fn str_with(s: Bound<'py, PyString>, text: &str) -> Self {
         debug_assert!(std::ptr::eq(text, str_of(&s).unwrap_or_default()));
         Text {
@@ -289,6 +291,7 @@ impl<'py> Text<'py> {
 
     /// `v`'s bytes as oss2's `to_bytes()` gives them; for any other type, no bytes and
     /// [`Text::is_signable`] false.
+    #[inline(always)]
     pub fn of_signed(v: Bound<'py, PyAny>) -> PyResult<Self> {
         let (kind, bytes) = if is_exact_str(&v) || v.is_instance_of::<PyString>() {
             // SAFETY: checked just above.
@@ -309,6 +312,7 @@ impl<'py> Text<'py> {
     }
 
     /// Made from a str or bytes.
+    #[inline(always)]
     pub fn is_signable(&self) -> bool {
         self.kind != Kind::Other
     }
@@ -317,6 +321,7 @@ impl<'py> Text<'py> {
         &self.obj
     }
 
+    #[inline(always)]
     pub fn as_bytes(&self) -> &[u8] {
         // SAFETY: the buffer belongs to `obj` (a str's cached UTF-8 or a bytes object's
         // contents), both immutable and alive as long as `obj`, which `self` owns; or it is
@@ -325,6 +330,7 @@ impl<'py> Text<'py> {
     }
 
     /// The text of a str; empty for bytes (names are always str).
+    #[inline(always)]
     pub fn as_str(&self) -> &str {
         if self.kind != Kind::Str {
             return "";

@@ -22,6 +22,7 @@ extern "C" {
 }
 
 /// The UTF-8 text of `s`, borrowed from the string object (CPython caches it there).
+#[inline]
 pub fn str_of<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
     let mut size: ffi::Py_ssize_t = 0;
     // SAFETY: `s` is a live str; the returned buffer lives as long as the object, which `'a`
@@ -39,6 +40,7 @@ pub fn str_of<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
 
 /// `v` is exactly a `str` (no subclass): a pointer comparison instead of a type-flags call
 /// through the stable ABI, for the common case on the signing path.
+#[inline]
 pub fn is_exact_str(v: &Bound<'_, PyAny>) -> bool {
     // SAFETY: `v` is a live object; `ob_type` is part of the stable ABI's object header, and
     // `PyUnicode_Type` is an exported static.
@@ -47,6 +49,7 @@ pub fn is_exact_str(v: &Bound<'_, PyAny>) -> bool {
 
 /// The bytes oss2's `to_bytes()` would sign: UTF-8 of a `str`, the contents of a `bytes`;
 /// `None` for any other type.
+#[inline]
 pub fn bytes_of<'a>(v: &'a Bound<'_, PyAny>) -> PyResult<Option<&'a [u8]>> {
     if is_exact_str(v) {
         // SAFETY: checked just above.

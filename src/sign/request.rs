@@ -158,9 +158,10 @@ impl EncodedParams {
         self.spans.is_empty()
     }
 
-    /// Bytes of encoded text (names and values, without separators).
-    pub fn len(&self) -> usize {
-        self.text.len()
+    /// Length of the query [`EncodedParams::push_in_order`] writes (at most: a valueless
+    /// parameter has no `=`).
+    pub fn query_len(&self) -> usize {
+        self.text.len() + 2 * self.spans.len()
     }
 
     /// The canonical query: sorted by encoded name, `k` or `k=v`, joined by `&`. `lead` goes
