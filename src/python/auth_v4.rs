@@ -62,7 +62,6 @@ struct Signed {
     /// Kept only when explaining; otherwise the canonical request is hashed as it is built.
     canonical: Option<CanonicalRequest>,
     sts: StringToSign,
-    signature: String,
     /// The signed parameters, encoded (a presigned URL's query reuses them).
     query: EncodedParams,
 }
@@ -80,6 +79,7 @@ fn signature(
     datetime: &str,
     scope: &Scope,
     explain: bool,
+    signature_into: &mut String,
 ) -> PyResult<Signed> {
     let method = req.get_str(intern!(req.py(), "method"))?;
     let extra = additional.unwrap_or_default();
@@ -109,11 +109,10 @@ fn signature(
         let sts = StringToSign::for_request(&request, &query, additional, datetime, scope);
         (None, sts)
     };
-    let signature = cache.sign(creds.secret(), scope, &sts);
+    cache.sign_into(creds.secret(), scope, &sts, signature_into);
     Ok(Signed {
         canonical,
         sts,
-        signature,
         query,
     })
 }
@@ -137,10 +136,11 @@ fn presigned_url(url: &str, query: &EncodedParams, signature: &str) -> String {
 fn details(
     explain: bool,
     s: Signed,
+    signature: String,
     authorization: Option<String>,
     url: Option<String>,
 ) -> SigningDetails {
-    let mut d = SigningDetails::new("v4", explain, &s.sts, s.signature, authorization, url);
+    let mut d = SigningDetails::new("v4", explain, &s.sts, signature, authorization, url);
     d.canonical_request = s.canonical.map(|c| c.to_string());
     d
 }
@@ -181,6 +181,9 @@ impl SignVersion for ProviderAuthV4 {
         };
         let scope = scope_for(req, &datetime)?;
         let params = req.get(intern!(py, "params"))?;
+        // The signature is written straight into the header.
+        let mut authorization = v4::authorization_head(creds.id(), &scope);
+        let start = authorization.len();
         let signed = signature(
             &self.keys,
             req,
@@ -193,11 +196,17 @@ impl SignVersion for ProviderAuthV4 {
             &datetime,
             &scope,
             explain,
+            &mut authorization,
         )?;
-        let authorization =
-            v4::authorization(creds.id(), &scope, &signed.signature, additional.as_deref());
+        let signature = if explain {
+            authorization[start..].to_owned()
+        } else {
+            String::new()
+        };
+        v4::push_authorization_tail(&mut authorization, additional.as_deref());
         headers.set_str(intern!(py, "authorization"), &authorization)?;
-        details(explain, signed, Some(authorization), None).finish(explain, &creds)
+        let authorization = explain.then_some(authorization);
+        details(explain, signed, signature, authorization, None).finish(explain, &creds)
     }
 
     fn sign_url(
@@ -238,7 +247,8 @@ impl SignVersion for ProviderAuthV4 {
             sorted.sort_unstable();
             params.set_item(intern!(py, "x-oss-additional-headers"), sorted.join(";"))?;
         }
-        let signed = signature(
+        let mut signature = String::with_capacity(64);
+        let signed = self::signature(
             &self.keys,
             req,
             &headers,
@@ -250,6 +260,7 @@ impl SignVersion for ProviderAuthV4 {
             &datetime,
             &scope,
             explain,
+            &mut signature,
         )?;
         let signature_name = intern!(py, "x-oss-signature");
         // A plain dict appends the signature after what was signed, so the URL's query is the
@@ -257,14 +268,14 @@ impl SignVersion for ProviderAuthV4 {
         // already there keeps its place; other mappings) encode the parameters again.
         let appended = params.is_exact_instance_of::<PyDict>()
             && !params.downcast::<PyDict>()?.contains(signature_name)?;
-        params.set_item(signature_name, &signed.signature)?;
+        params.set_item(signature_name, &signature)?;
         let base = req.get_str(intern!(py, "url"))?;
         let url = if appended {
-            presigned_url(str_of(&base)?, &signed.query, &signed.signature)
+            presigned_url(str_of(&base)?, &signed.query, &signature)
         } else {
             url_with_query(str_of(&base)?, &params)?
         };
-        details(explain, signed, None, Some(url)).finish(explain, &creds)
+        details(explain, signed, signature, None, Some(url)).finish(explain, &creds)
     }
 }
 

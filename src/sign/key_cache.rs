@@ -46,7 +46,16 @@ impl SigningKeyCache {
     /// The signature of `sts` with the key for `secret` and `scope`, reusing the HMAC state of
     /// the string to sign's first block while it repeats (see [`FirstBlock`]).
     pub fn sign(&self, secret: &[u8], scope: &Scope, sts: &StringToSign) -> String {
-        self.with_entry(secret, scope, |e| e.key.sign_reusing(sts, &mut e.first))
+        let mut out = String::with_capacity(64);
+        self.sign_into(secret, scope, sts, &mut out);
+        out
+    }
+
+    /// [`SigningKeyCache::sign`], appending the signature to `out`.
+    pub fn sign_into(&self, secret: &[u8], scope: &Scope, sts: &StringToSign, out: &mut String) {
+        self.with_entry(secret, scope, |e| {
+            e.key.sign_reusing(sts, &mut e.first, out)
+        })
     }
 
     fn with_entry<T>(&self, secret: &[u8], scope: &Scope, f: impl FnOnce(&mut Entry) -> T) -> T {

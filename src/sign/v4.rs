@@ -337,12 +337,17 @@ impl SigningKey {
         &self.key
     }
 
-    /// [`SigningKey::sign`], starting from the state `first` keeps when the string to sign
+    /// [`SigningKey::sign_into`], starting from the state `first` keeps when the string to sign
     /// begins with the same 64 bytes as last time (then it is updated).
-    pub fn sign_reusing(&self, string_to_sign: &StringToSign, first: &mut FirstBlock) -> String {
+    pub fn sign_reusing(
+        &self,
+        string_to_sign: &StringToSign,
+        first: &mut FirstBlock,
+        out: &mut String,
+    ) {
         let bytes = string_to_sign.as_str().as_bytes();
         let Some((head, tail)) = bytes.split_first_chunk::<64>() else {
-            return self.sign(string_to_sign);
+            return self.sign_into(string_to_sign, out);
         };
         if first.head.as_ref().is_none_or(|(h, _)| h != head) {
             let mut mac = self.mac.clone();
@@ -352,9 +357,7 @@ impl SigningKey {
         let (_, started) = first.head.as_ref().expect("set just above");
         let mut mac = started.clone();
         mac.update(tail);
-        let mut out = String::with_capacity(64);
-        push_hex_lower(&mac.finalize().into_bytes(), &mut out);
-        out
+        push_hex_lower(&mac.finalize().into_bytes(), out);
     }
 }
 
@@ -387,8 +390,17 @@ pub fn authorization(
     signature: &str,
     additional: Option<&[String]>,
 ) -> String {
+    let mut s = authorization_head(access_key_id, scope);
+    s.push_str(signature);
+    push_authorization_tail(&mut s, additional);
+    s
+}
+
+/// The `Authorization` header up to its signature, which the caller appends (then
+/// [`push_authorization_tail`]); room is reserved for both.
+pub fn authorization_head(access_key_id: &str, scope: &Scope) -> String {
     let mut s = String::with_capacity(
-        ALGORITHM.len() + access_key_id.len() + scope.as_str().len() + signature.len() + 64,
+        ALGORITHM.len() + access_key_id.len() + scope.as_str().len() + 64 + 64,
     );
     s.push_str(ALGORITHM);
     s.push_str(" Credential=");
@@ -396,10 +408,13 @@ pub fn authorization(
     s.push('/');
     scope.push_to(&mut s);
     s.push_str(", Signature=");
-    s.push_str(signature);
+    s
+}
+
+/// What follows the signature in the `Authorization` header.
+pub fn push_authorization_tail(s: &mut String, additional: Option<&[String]>) {
     if let Some(extra) = additional.filter(|a| !a.is_empty()) {
         s.push_str(", AdditionalHeaders=");
         s.push_str(&extra.join(";"));
     }
-    s
 }
