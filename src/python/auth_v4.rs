@@ -13,11 +13,11 @@ use super::credentials::Resolved;
 use super::errors::client_error;
 use super::explain::SigningDetails;
 use super::request::{
-    bucket_arg, key_arg, lower_names, lowered_set, url_with_query, view, HeaderRules, Headers,
-    ParamRule, Params, Request,
+    bucket_arg, encode_params, key_arg, lower_names, lowered_set, url_with_query, view,
+    HeaderRules, Headers, Request,
 };
 use super::text::{is_exact_str, str_of};
-use crate::sign::request::EncodedParams;
+use crate::sign::request::{EncodedParams, ParamList};
 use crate::sign::v4::{self, CanonicalRequest, Scope, StringToSign};
 use crate::sign::SigningKeyCache;
 
@@ -88,8 +88,9 @@ fn signature(
             || v4::DEFAULT_SIGNED_HEADERS.contains(&n)
             || extra.iter().any(|a| a == n)
     };
-    // In the order oss2 reads them, so that the same error comes first.
-    let params = Params::collect(params, ParamRule::AllEncoded)?;
+    // In the order oss2 reads them, so that the same error comes first. The parameters are
+    // encoded as they are read: V4 signs them only through `query`.
+    let query = encode_params(params)?;
     let headers = headers.collect(&keep, HeaderRules::BYTES)?;
     let bucket = bucket_arg(bucket_name)?;
     let key = key_arg(key, bucket, false)?;
@@ -98,9 +99,8 @@ fn signature(
         bucket,
         &key,
         headers.view(),
-        params.view(),
+        ParamList::new(),
     );
-    let query = EncodedParams::new(&request.params);
     let (canonical, sts) = if explain {
         let canonical = CanonicalRequest::with_query(&request, &query, additional);
         let sts = StringToSign::new(datetime, scope, &canonical);

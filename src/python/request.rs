@@ -14,7 +14,7 @@ use smallvec::SmallVec;
 
 use super::text::{bytes_of, expect_str, is_exact_str, str_of, type_name};
 use crate::sign::encode::percent_encode_into;
-use crate::sign::request::{HeaderList, ParamList};
+use crate::sign::request::{EncodedParams, HeaderList, ParamList};
 use crate::sign::{Header, Param, SignableRequest};
 
 /// Python's `str.lower()`: ASCII in Rust, anything else through Python so Unicode casing
@@ -395,6 +395,32 @@ pub struct Params<'py> {
     items: SmallVec<[ParamItem<'py>; 8]>,
 }
 
+/// V2/V4 parameters encoded as they are read, in the dict's order: oss2 iterates
+/// `to_bytes(x)` for each name and value, so anything but str and bytes is its TypeError.
+pub fn encode_params(params: &Bound<'_, PyAny>) -> PyResult<EncodedParams> {
+    let mut encoded = EncodedParams::with_capacity(256);
+    for_each_item(params, |k, v| {
+        let (k, v) = (Text::of_signed(k)?, Text::of_signed(v)?);
+        check_signable(&k, &v)?;
+        encoded.push(k.as_bytes(), Some(v.as_bytes()));
+        Ok(())
+    })?;
+    Ok(encoded)
+}
+
+/// A parameter's name and value must be str or bytes to be signed.
+fn check_signable(k: &Text<'_>, v: &Text<'_>) -> PyResult<()> {
+    for (what, x) in [("name", k), ("value", v)] {
+        if !x.is_signable() {
+            return Err(PyTypeError::new_err(format!(
+                "'{}' object is not iterable: a query parameter {what} must be str or bytes to be signed",
+                type_name(x.object())
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl<'py> Params<'py> {
     pub fn collect(params: &Bound<'py, PyAny>, rule: ParamRule) -> PyResult<Self> {
         let mut items = SmallVec::new();
@@ -424,14 +450,7 @@ impl<'py> Params<'py> {
                 ParamRule::AllEncoded => {
                     // oss2 iterates `to_bytes(x)`: str and bytes only.
                     let (k, v) = (Text::of_signed(k)?, Text::of_signed(v)?);
-                    for (what, x) in [("name", &k), ("value", &v)] {
-                        if !x.is_signable() {
-                            return Err(PyTypeError::new_err(format!(
-                                "'{}' object is not iterable: a query parameter {what} must be str or bytes to be signed",
-                                type_name(x.object())
-                            )));
-                        }
-                    }
+                    check_signable(&k, &v)?;
                     items.push((k, Some(v)));
                 }
             }

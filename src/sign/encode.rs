@@ -126,9 +126,13 @@ const HEX_PAIRS: [[u8; 2]; 256] = {
 pub fn push_hex_lower(bytes: &[u8], out: &mut String) {
     // SAFETY: only ASCII hex digits are appended, so `out` stays UTF-8.
     let out = unsafe { out.as_mut_vec() };
-    out.reserve(bytes.len() * 2);
-    for &b in bytes {
-        out.extend_from_slice(&HEX_PAIRS[b as usize]);
+    let mut buf = [0u8; 64];
+    // A stack buffer per 32 bytes (a SHA-256 hash at once): one append, not one per byte.
+    for chunk in bytes.chunks(32) {
+        for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
+            pair.copy_from_slice(&HEX_PAIRS[b as usize]);
+        }
+        out.extend_from_slice(&buf[..chunk.len() * 2]);
     }
 }
 

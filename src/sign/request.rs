@@ -133,17 +133,29 @@ impl EncodedParams {
             .map(|p| p.key.len() + p.value.map_or(0, <[u8]>::len))
             .sum();
         // Room for everything to be escaped, so the buffer never grows mid-way.
-        let mut text = Vec::with_capacity(room * 3 + 2);
-        let mut spans = SmallVec::with_capacity(params.len());
+        let mut encoded = Self::with_capacity(room * 3 + 2);
         for p in params {
-            // Offsets fit in u32: no request is 4 GiB of parameters.
-            let start = text.len() as u32;
-            percent_encode_into(p.key, false, &mut text);
-            let mid = text.len() as u32;
-            percent_encode_into(p.value.unwrap_or_default(), false, &mut text);
-            spans.push((start, mid, text.len() as u32));
+            encoded.push(p.key, p.value);
         }
-        EncodedParams { text, spans }
+        encoded
+    }
+
+    /// None yet, with room for `bytes` of encoded text.
+    pub fn with_capacity(bytes: usize) -> Self {
+        EncodedParams {
+            text: Vec::with_capacity(bytes),
+            spans: SmallVec::new(),
+        }
+    }
+
+    /// Encodes one more parameter (`None`: valueless, as `?acl`).
+    pub fn push(&mut self, key: &[u8], value: Option<&[u8]>) {
+        // Offsets fit in u32: no request is 4 GiB of parameters.
+        let start = self.text.len() as u32;
+        percent_encode_into(key, false, &mut self.text);
+        let mid = self.text.len() as u32;
+        percent_encode_into(value.unwrap_or_default(), false, &mut self.text);
+        self.spans.push((start, mid, self.text.len() as u32));
     }
 
     fn name(&self, span: &Span) -> &[u8] {

@@ -179,8 +179,8 @@ impl CanonicalRequest {
         Self::with_query(req, &EncodedParams::new(&req.params), additional)
     }
 
-    /// As [`CanonicalRequest::new`], with `req.params` already encoded (a presigned URL
-    /// reuses them).
+    /// As [`CanonicalRequest::new`], with the parameters given encoded in `query` (a
+    /// presigned URL reuses them); `req.params` is not read.
     pub fn with_query(
         req: &SignableRequest<'_>,
         query: &EncodedParams,
