@@ -76,15 +76,40 @@ pub struct Headers<'py> {
     store: Option<Bound<'py, PyDict>>,
 }
 
-/// A header name: the lower-cased key of `_store`, or one we lower-cased.
-enum Name<'py> {
-    Py(Text<'py>),
-    Lowered(String),
+/// Bytes owned elsewhere in a [`Collected`].
+#[derive(Clone, Copy)]
+struct Raw {
+    ptr: *const u8,
+    len: usize,
 }
 
-/// The headers a version signs, still owned by Python; see [`Collected::view`].
+impl Raw {
+    fn of(bytes: &[u8]) -> Self {
+        Raw {
+            ptr: bytes.as_ptr(),
+            len: bytes.len(),
+        }
+    }
+}
+
+/// The headers a version signs; see [`Collected::view`]. Names and values are kept as raw
+/// parts next to what owns them (plain words, cheap to push), not as one struct per header.
 pub struct Collected<'py> {
-    items: SmallVec<[(Name<'py>, Text<'py>); 8]>,
+    /// Own the buffers of the Python names and values (str UTF-8 and bytes are immutable).
+    objects: SmallVec<[Bound<'py, PyAny>; 16]>,
+    /// Own the buffers of names lower-cased here (a `String`'s buffer stays put as the
+    /// vector moves it).
+    lowered: Vec<String>,
+    /// Name (UTF-8) and value of each signed header, in the request's order.
+    raw: SmallVec<[(Raw, Raw); 8]>,
+}
+
+impl<'py> Collected<'py> {
+    fn push(&mut self, name: Raw, value: Text<'py>) {
+        let (object, value) = value.into_parts();
+        self.objects.push(object);
+        self.raw.push((name, value));
+    }
 }
 
 impl<'py> Headers<'py> {
@@ -124,7 +149,11 @@ impl<'py> Headers<'py> {
         keep: &dyn Fn(&str) -> bool,
         rules: HeaderRules,
     ) -> PyResult<Collected<'py>> {
-        let mut items = SmallVec::new();
+        let mut items = Collected {
+            objects: SmallVec::new(),
+            lowered: Vec::new(),
+            raw: SmallVec::new(),
+        };
         let mut type_err: Option<PyErr> = None;
         let mut attr_err: Option<(usize, PyErr)> = None;
         let mut check = |name: &str, value: &Bound<'py, PyAny>| -> PyResult<()> {
@@ -166,7 +195,8 @@ impl<'py> Headers<'py> {
                 if !keep(text) {
                     continue;
                 }
-                let lower = Text::str_with(lower.to_owned(), text);
+                let name = Raw::of(text.as_bytes());
+                items.objects.push(lower.to_owned().into_any());
                 let pair = unsafe { Borrowed::from_ptr(py, v) };
                 let value = if is_exact_tuple(&pair) && pair_len(&pair) == 2 {
                     // SAFETY: a tuple of two; PyTuple_GetItem's reference is borrowed from
@@ -178,9 +208,9 @@ impl<'py> Headers<'py> {
                 };
                 // A str passes every check.
                 if !is_exact_str(&value) {
-                    check(lower.as_str(), &value)?;
+                    check(text, &value)?;
                 }
-                items.push((Name::Py(lower), Text::of_signed(value)?));
+                items.push(name, Text::of_signed(value)?);
             }
         } else {
             let py = self.obj.py();
@@ -192,7 +222,9 @@ impl<'py> Headers<'py> {
                 let lower = py_lower(k)?;
                 if keep(&lower) {
                     check(&lower, &v)?;
-                    items.push((Name::Lowered(lower), Text::of_signed(v)?));
+                    let name = Raw::of(lower.as_bytes());
+                    items.lowered.push(lower);
+                    items.push(name, Text::of_signed(v)?);
                 }
             }
         }
@@ -204,7 +236,7 @@ impl<'py> Headers<'py> {
         };
         match first {
             Some(e) => Err(e),
-            None => Ok(Collected { items }),
+            None => Ok(items),
         }
     }
 }
@@ -233,14 +265,19 @@ impl HeaderRules {
 impl Collected<'_> {
     /// Borrowed headers for the core.
     pub fn view(&self) -> HeaderList<'_> {
-        self.items
+        self.raw
             .iter()
-            .map(|(name, value)| Header {
-                name: match name {
-                    Name::Py(t) => t.as_str(),
-                    Name::Lowered(s) => s.as_str(),
-                },
-                value: value.as_bytes(),
+            .map(|(name, value)| {
+                // SAFETY: each part points into a buffer `self` owns (see the fields), alive
+                // and unchanged while `self` is borrowed; names were UTF-8 `str`s.
+                unsafe {
+                    Header {
+                        name: std::str::from_utf8_unchecked(std::slice::from_raw_parts(
+                            name.ptr, name.len,
+                        )),
+                        value: std::slice::from_raw_parts(value.ptr, value.len),
+                    }
+                }
             })
             .collect()
     }
@@ -277,18 +314,6 @@ impl<'py> Text<'py> {
         })
     }
 
-    /// `s` whose UTF-8 `text` was just read (by [`str_of`]).
-    #[inline(always)]
-    fn str_with(s: Bound<'py, PyString>, text: &str) -> Self {
-        debug_assert!(std::ptr::eq(text, str_of(&s).unwrap_or_default()));
-        Text {
-            ptr: text.as_ptr(),
-            len: text.len(),
-            obj: s.into_any(),
-            kind: Kind::Str,
-        }
-    }
-
     /// `v`'s bytes as oss2's `to_bytes()` gives them; for any other type, no bytes and
     /// [`Text::is_signable`] false.
     #[inline(always)]
@@ -319,6 +344,15 @@ impl<'py> Text<'py> {
 
     pub fn object(&self) -> &Bound<'py, PyAny> {
         &self.obj
+    }
+
+    /// The owning object and the bytes' raw parts, for [`Collected`].
+    fn into_parts(self) -> (Bound<'py, PyAny>, Raw) {
+        let raw = Raw {
+            ptr: self.ptr,
+            len: self.len,
+        };
+        (self.obj, raw)
     }
 
     #[inline(always)]
