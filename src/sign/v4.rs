@@ -241,7 +241,10 @@ impl StringToSign {
             };
             out.clear();
             write_canonical_request(req, query, additional.unwrap_or_default(), out);
-            Sha256::digest(&out[..]).into()
+            let hash = Sha256::digest(&out[..]).into();
+            // The text can hold a security token; do not keep it past this request.
+            out.fill(0);
+            hash
         });
         Self::from_hash(datetime, scope, hash)
     }
