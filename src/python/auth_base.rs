@@ -8,7 +8,7 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
 use super::clock::absolute_expiration;
 use super::credentials::{resolve, Resolved};
-use super::request::{for_each_item, url_with_query};
+use super::params::{for_each_item, url_with_query};
 use super::text::str_of;
 use crate::sign::v1;
 

@@ -10,10 +10,9 @@ use super::auth_methods::{auth_pymethods, direct_auth, Call, SignVersion};
 use super::clock::{absolute_expiration, http_date_now};
 use super::credentials::Resolved;
 use super::explain::SigningDetails;
-use super::request::{
-    bucket_arg, key_arg, lowered_set, url_with_query, view, HeaderRules, Headers, ParamRule,
-    Params, Request,
-};
+use super::headers::{lowered_set, HeaderRules, Headers};
+use super::params::{url_with_query, ParamRule, Params};
+use super::request::{bucket_arg, key_arg, view, Request};
 use super::text::str_of;
 use crate::sign::{v2, KeyedMac};
 use hmac::Hmac;

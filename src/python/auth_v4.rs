@@ -12,10 +12,9 @@ use super::clock::{iso8601_now, relative_expiration};
 use super::credentials::Resolved;
 use super::errors::client_error;
 use super::explain::SigningDetails;
-use super::request::{
-    bucket_arg, encode_params, key_arg, lower_names, lowered_set, url_with_query, view,
-    HeaderRules, Headers, Request,
-};
+use super::headers::{lower_names, lowered_set, HeaderRules, Headers};
+use super::params::{encode_params, url_with_query};
+use super::request::{bucket_arg, key_arg, view, Request};
 use super::text::{is_exact_str, str_of};
 use crate::sign::request::{EncodedParams, ParamList};
 use crate::sign::v4::{self, CanonicalRequest, Scope, StringToSign};

@@ -10,6 +10,8 @@ mod clock;
 mod credentials;
 mod errors;
 mod explain;
+mod headers;
+mod params;
 pub(crate) mod refreshing;
 mod request;
 mod sources;
@@ -55,6 +57,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(clock::_freeze_clock, m)?)?;
     m.add_function(wrap_pyfunction!(clock::_restore_clock, m)?)?;
     m.add_function(wrap_pyfunction!(clock::_now_micros, m)?)?;
-    m.add_function(wrap_pyfunction!(request::_url_with_query, m)?)?;
+    m.add_function(wrap_pyfunction!(params::_url_with_query, m)?)?;
     Ok(())
 }

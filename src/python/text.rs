@@ -81,3 +81,110 @@ pub fn type_name(v: &Bound<'_, PyAny>) -> String {
         .map(|n| n.to_string())
         .unwrap_or_else(|_| "?".into())
 }
+
+/// The parts of bytes owned elsewhere (see `headers::Collected`).
+#[derive(Clone, Copy)]
+pub struct Raw {
+    pub ptr: *const u8,
+    pub len: usize,
+}
+
+impl Raw {
+    pub fn of(bytes: &[u8]) -> Self {
+        Raw {
+            ptr: bytes.as_ptr(),
+            len: bytes.len(),
+        }
+    }
+}
+
+/// What a [`Text`] was made from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Str,
+    Bytes,
+    /// Neither: nothing oss2 can sign.
+    Other,
+}
+
+/// A str or bytes object with its UTF-8 (or raw) bytes, read once: signing reads each
+/// header and parameter while collecting and again while signing.
+pub struct Text<'py> {
+    /// Owns the buffer `ptr` points into.
+    obj: Bound<'py, PyAny>,
+    ptr: *const u8,
+    len: usize,
+    kind: Kind,
+}
+
+impl<'py> Text<'py> {
+    #[inline(always)]
+    pub fn of_str(s: Bound<'py, PyString>) -> PyResult<Self> {
+        let (ptr, len) = str_of(&s).map(|t| (t.as_ptr(), t.len()))?;
+        Ok(Text {
+            obj: s.into_any(),
+            ptr,
+            len,
+            kind: Kind::Str,
+        })
+    }
+
+    /// `v`'s bytes as oss2's `to_bytes()` gives them; for any other type, no bytes and
+    /// [`Text::is_signable`] false.
+    #[inline(always)]
+    pub fn of_signed(v: Bound<'py, PyAny>) -> PyResult<Self> {
+        let (kind, bytes) = if is_exact_str(&v) || v.is_instance_of::<PyString>() {
+            // SAFETY: checked just above.
+            let s = str_of(unsafe { v.downcast_unchecked::<PyString>() })?;
+            (Kind::Str, s.as_bytes())
+        } else if let Ok(b) = v.downcast::<PyBytes>() {
+            (Kind::Bytes, b.as_bytes())
+        } else {
+            (Kind::Other, &[][..])
+        };
+        let (ptr, len) = (bytes.as_ptr(), bytes.len());
+        Ok(Text {
+            obj: v,
+            ptr,
+            len,
+            kind,
+        })
+    }
+
+    /// Made from a str or bytes.
+    #[inline(always)]
+    pub fn is_signable(&self) -> bool {
+        self.kind != Kind::Other
+    }
+
+    pub fn object(&self) -> &Bound<'py, PyAny> {
+        &self.obj
+    }
+
+    /// The owning object and the bytes' raw parts, for [`Collected`].
+    pub fn into_parts(self) -> (Bound<'py, PyAny>, Raw) {
+        let raw = Raw {
+            ptr: self.ptr,
+            len: self.len,
+        };
+        (self.obj, raw)
+    }
+
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: the buffer belongs to `obj` (a str's cached UTF-8 or a bytes object's
+        // contents), both immutable and alive as long as `obj`, which `self` owns; or it is
+        // an empty slice's.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    /// The text of a str; empty for bytes (names are always str).
+    #[inline(always)]
+    pub fn as_str(&self) -> &str {
+        if self.kind != Kind::Str {
+            return "";
+        }
+        // SAFETY: a str's bytes, from `str_of`, which returns valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(self.as_bytes()) }
+    }
+}

@@ -1,0 +1,327 @@
+//! oss2's request headers: requests' `CaseInsensitiveDict` read through its `_store` (and any
+//! other mapping through `items()`), the headers each version signs collected from it, and
+//! signing results written back exactly as its `__setitem__` would, so insertion order and key
+//! case end as oss2 leaves them.
+
+use pyo3::exceptions::{PyAttributeError, PyTypeError};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::sync::GILOnceCell;
+use pyo3::types::{PyDict, PySet, PyString, PyTuple, PyType};
+use pyo3::{ffi, Borrowed};
+use smallvec::SmallVec;
+
+use super::request::Request;
+use super::text::{bytes_of, expect_str, is_exact_str, str_of, type_name, Raw, Text};
+use crate::sign::request::HeaderList;
+use crate::sign::Header;
+
+/// Python's `str.lower()`: ASCII in Rust, anything else through Python so Unicode casing
+/// matches the interpreter's tables exactly.
+pub fn py_lower(s: &Bound<'_, PyString>) -> PyResult<String> {
+    let text = str_of(s)?;
+    if text.is_ascii() {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        let lowered = s.call_method0(intern!(s.py(), "lower"))?;
+        Ok(expect_str(&lowered, "str.lower()")?.to_owned())
+    }
+}
+
+/// `v` is exactly a tuple (pointer comparison, as [`is_exact_str`]).
+fn is_exact_tuple(v: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: as in `is_exact_str`.
+    unsafe { ffi::Py_TYPE(v.as_ptr()) == std::ptr::addr_of_mut!(ffi::PyTuple_Type) }
+}
+
+/// The length of a tuple.
+fn pair_len(t: &Bound<'_, PyAny>) -> isize {
+    // SAFETY: callers pass a tuple.
+    unsafe { ffi::PyTuple_Size(t.as_ptr()) }
+}
+
+/// `(a, b)`, built in one call.
+fn pair<'py>(a: &Bound<'py, PyAny>, b: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
+    // SAFETY: two live objects; PyTuple_Pack returns a new reference or NULL with an error set.
+    unsafe {
+        Bound::from_owned_ptr_or_err(a.py(), ffi::PyTuple_Pack(2, a.as_ptr(), b.as_ptr()))
+            .map(|t| t.downcast_into_unchecked())
+    }
+}
+
+/// requests' `CaseInsensitiveDict` (oss2's header type), once requests is imported.
+fn case_insensitive_dict_type(py: Python<'_>) -> Option<&Bound<'_, PyType>> {
+    static TYPE: GILOnceCell<Py<PyType>> = GILOnceCell::new();
+    if let Some(t) = TYPE.get(py) {
+        return Some(t.bind(py));
+    }
+    // Never import requests ourselves: without it there is no such dict to meet.
+    let modules = py.import("sys").ok()?.getattr("modules").ok()?;
+    let module = modules.get_item("requests.structures").ok()?;
+    let t = module
+        .getattr("CaseInsensitiveDict")
+        .ok()?
+        .downcast_into::<PyType>()
+        .ok()?;
+    let _ = TYPE.set(py, t.unbind());
+    TYPE.get(py).map(|t| t.bind(py))
+}
+
+/// A request's headers. For requests' `CaseInsensitiveDict` (exactly that type) we use its
+/// `_store`, which maps lower-cased names to `(name, value)`: its `__setitem__` is precisely
+/// `self._store[key.lower()] = (key, value)`, and skipping that Python frame halves V1's cost.
+pub struct Headers<'py> {
+    obj: Bound<'py, PyAny>,
+    store: Option<Bound<'py, PyDict>>,
+}
+
+/// The headers a version signs; see [`Collected::view`]. Names and values are kept as raw
+/// parts next to what owns them (plain words, cheap to push), not as one struct per header.
+pub struct Collected<'py> {
+    /// Own the buffers of the Python names and values (str UTF-8 and bytes are immutable).
+    objects: SmallVec<[Bound<'py, PyAny>; 16]>,
+    /// Own the buffers of names lower-cased here (a `String`'s buffer stays put as the
+    /// vector moves it).
+    lowered: Vec<String>,
+    /// Name (UTF-8) and value of each signed header, in the request's order.
+    raw: SmallVec<[(Raw, Raw); 8]>,
+}
+
+impl<'py> Collected<'py> {
+    fn push(&mut self, name: Raw, value: Text<'py>) {
+        let (object, value) = value.into_parts();
+        self.objects.push(object);
+        self.raw.push((name, value));
+    }
+}
+
+impl<'py> Headers<'py> {
+    pub fn of(req: &Request<'py>) -> PyResult<Self> {
+        let py = req.py();
+        let obj = req.get(intern!(py, "headers"))?;
+        let store = match case_insensitive_dict_type(py) {
+            Some(t) if obj.get_type().is(t) => obj
+                .getattr(intern!(py, "_store"))
+                .ok()
+                .and_then(|s| s.downcast_into::<PyDict>().ok()),
+            _ => None,
+        };
+        Ok(Headers { obj, store })
+    }
+
+    /// `headers[key] = value` for a lower-case `key`.
+    pub fn set(&self, key: &Bound<'py, PyString>, value: Bound<'py, PyAny>) -> PyResult<()> {
+        match &self.store {
+            // Through PyObject_SetItem: `_store` is an OrderedDict, and PyDict_SetItem would
+            // bypass its ordering list.
+            Some(store) => store.as_any().set_item(key, pair(key.as_any(), &value)?),
+            None => self.obj.set_item(key, value),
+        }
+    }
+
+    pub fn set_str(&self, key: &Bound<'py, PyString>, value: &str) -> PyResult<()> {
+        self.set(key, PyString::new(key.py(), value).into_any())
+    }
+
+    /// The headers `keep` selects (by lower-cased name), checked as oss2 checks them. oss2
+    /// concatenates signed values as bytes, so a value neither str nor bytes is a TypeError; but
+    /// V1 and V2 read the names in `rules.encoded` with `.encode('utf-8')`, so there anything
+    /// but str is an AttributeError. `rules.encoded_first` says which of the two oss2 meets first.
+    pub fn collect(
+        &self,
+        keep: &dyn Fn(&str) -> bool,
+        rules: HeaderRules,
+    ) -> PyResult<Collected<'py>> {
+        let mut items = Collected {
+            objects: SmallVec::new(),
+            lowered: Vec::new(),
+            raw: SmallVec::new(),
+        };
+        let mut type_err: Option<PyErr> = None;
+        let mut attr_err: Option<(usize, PyErr)> = None;
+        let mut check = |name: &str, value: &Bound<'py, PyAny>| -> PyResult<()> {
+            if let Some(rank) = rules.encoded.iter().position(|n| *n == name) {
+                if !value.is_instance_of::<PyString>()
+                    && attr_err.as_ref().is_none_or(|(r, _)| rank < *r)
+                {
+                    let msg = format!("'{}' object has no attribute 'encode'", type_name(value));
+                    attr_err = Some((rank, PyAttributeError::new_err(msg)));
+                }
+                if !rules.concatenated(name) {
+                    return Ok(());
+                }
+            }
+            if type_err.is_none() && bytes_of(value)?.is_none() {
+                type_err = Some(PyTypeError::new_err(format!(
+                    "can't concat {} to bytes: header {name:?} is signed and must be str or bytes",
+                    type_name(value)
+                )));
+            }
+            Ok(())
+        };
+        if let Some(store) = &self.store {
+            let py = store.py();
+            let (mut pos, mut k, mut v) = (0, std::ptr::null_mut(), std::ptr::null_mut());
+            // Most headers are not signed: borrowed references spare them any reference
+            // counting. SAFETY: PyDict_Next gives references borrowed from the dict, valid
+            // while it is unchanged; nothing below runs Python code before taking its own
+            // references (`to_owned`) to what it keeps (`check` may, reading a type's name).
+            while unsafe { ffi::PyDict_Next(store.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
+                let lower = unsafe { Borrowed::from_ptr(py, k) };
+                let lower = if is_exact_str(&lower) {
+                    // SAFETY: checked just above.
+                    unsafe { lower.downcast_unchecked::<PyString>() }
+                } else {
+                    lower.downcast::<PyString>()?
+                };
+                let text = str_of(lower)?;
+                if !keep(text) {
+                    continue;
+                }
+                let name = Raw::of(text.as_bytes());
+                items.objects.push(lower.to_owned().into_any());
+                let pair = unsafe { Borrowed::from_ptr(py, v) };
+                let value = if is_exact_tuple(&pair) && pair_len(&pair) == 2 {
+                    // SAFETY: a tuple of two; PyTuple_GetItem's reference is borrowed from
+                    // it, made owned at once.
+                    unsafe { Borrowed::from_ptr(py, ffi::PyTuple_GetItem(pair.as_ptr(), 1)) }
+                        .to_owned()
+                } else {
+                    pair.downcast::<PyTuple>()?.get_item(1)?
+                };
+                // A str passes every check.
+                if !is_exact_str(&value) {
+                    check(text, &value)?;
+                }
+                items.push(name, Text::of_signed(value)?);
+            }
+        } else {
+            let py = self.obj.py();
+            for item in self.obj.call_method0(intern!(py, "items"))?.try_iter()? {
+                let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item?.extract()?;
+                let k = k.downcast::<PyString>().map_err(|_| {
+                    PyTypeError::new_err(format!("header names must be str, not {}", type_name(&k)))
+                })?;
+                let lower = py_lower(k)?;
+                if keep(&lower) {
+                    check(&lower, &v)?;
+                    let name = Raw::of(lower.as_bytes());
+                    items.lowered.push(lower);
+                    items.push(name, Text::of_signed(v)?);
+                }
+            }
+        }
+        let attr_err = attr_err.map(|(_, e)| e);
+        let first = if rules.encoded_first {
+            attr_err.or(type_err)
+        } else {
+            type_err.or(attr_err)
+        };
+        match first {
+            Some(e) => Err(e),
+            None => Ok(items),
+        }
+    }
+}
+
+/// Which signed headers oss2 reads with `.encode('utf-8')` rather than as bytes.
+#[derive(Clone, Copy)]
+pub struct HeaderRules {
+    /// In the order oss2 reads them.
+    pub encoded: &'static [&'static str],
+    pub encoded_first: bool,
+}
+
+impl HeaderRules {
+    /// V4 takes every signed value as str or bytes.
+    pub const BYTES: HeaderRules = HeaderRules {
+        encoded: &[],
+        encoded_first: false,
+    };
+
+    /// Whether oss2 also concatenates this `.encode`d header (V1's x-oss-date).
+    fn concatenated(&self, name: &str) -> bool {
+        name.starts_with("x-oss-")
+    }
+}
+
+impl Collected<'_> {
+    /// Borrowed headers for the core.
+    pub fn view(&self) -> HeaderList<'_> {
+        self.raw
+            .iter()
+            .map(|(name, value)| {
+                // SAFETY: each part points into a buffer `self` owns (see the fields), alive
+                // and unchanged while `self` is borrowed; names were UTF-8 `str`s.
+                unsafe {
+                    Header {
+                        name: std::str::from_utf8_unchecked(std::slice::from_raw_parts(
+                            name.ptr, name.len,
+                        )),
+                        value: std::slice::from_raw_parts(value.ptr, value.len),
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
+/// `set(h.lower() for h in wanted)`, the first half of oss2's additional-header selection.
+pub fn lowered_set<'py>(wanted: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PySet>> {
+    let lower = intern!(wanted.py(), "lower");
+    let a = PySet::empty(wanted.py())?;
+    for h in wanted.try_iter()? {
+        a.add(h?.call_method0(lower)?)?;
+    }
+    Ok(a)
+}
+
+impl Headers<'_> {
+    /// oss2's additional-header selection, `wanted & set(k.lower() for k in headers.keys())`
+    /// with `wanted` from [`lowered_set`], done with Python sets so that the result iterates in
+    /// the very order oss2's does (it joins that set unsorted into the V2 Authorization header,
+    /// and V4's first-character sort keeps it).
+    pub fn present_additional(&self, wanted: &Bound<'_, PySet>) -> PyResult<Vec<String>> {
+        let py = wanted.py();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Some(store) = &self.store {
+            // The lowered keys are exactly `_store`'s keys. CPython intersects by walking the
+            // smaller set and adding its members found in the other, so when `wanted` is the
+            // smaller, walking it against `_store` builds the same set without lowering every
+            // header name in Python.
+            if store.len() > wanted.len() {
+                let found = PySet::empty(py)?;
+                for name in wanted.iter() {
+                    if store.contains(&name)? {
+                        found.add(name)?;
+                    }
+                }
+                return lower_names(&found);
+            }
+        }
+        let lower = intern!(py, "lower");
+        let b = PySet::empty(py)?;
+        for k in self.obj.call_method0(intern!(py, "keys"))?.try_iter()? {
+            b.add(k?.call_method0(lower)?)?;
+        }
+        lower_names(&wanted.bitand(&b)?)
+    }
+}
+
+/// `h.lower() for h in names`, as Rust strings, in iteration order.
+pub fn lower_names(names: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let mut out = Vec::new();
+    for h in names.try_iter()? {
+        let h = h?;
+        let s = h.downcast::<PyString>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "additional header names must be str, not {}",
+                type_name(&h)
+            ))
+        })?;
+        out.push(py_lower(s)?);
+    }
+    Ok(out)
+}

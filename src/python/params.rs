@@ -1,0 +1,185 @@
+//! oss2's request parameters: read for signing (V1's sub-resources, V2/V4's encoded query) and
+//! written into presigned URLs as oss2's `_param_to_quoted_query` does.
+
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+use pyo3::{ffi, Borrowed};
+use smallvec::SmallVec;
+
+use super::text::{bytes_of, str_of, type_name, Text};
+use crate::sign::encode::percent_encode_into;
+use crate::sign::request::{EncodedParams, ParamList};
+use crate::sign::Param;
+
+/// Calls `f(key, value)` for each item of a dict (fast) or any mapping with `items()`.
+pub fn for_each_item<'py>(
+    mapping: &Bound<'py, PyAny>,
+    mut f: impl FnMut(Bound<'py, PyAny>, Bound<'py, PyAny>) -> PyResult<()>,
+) -> PyResult<()> {
+    if let Ok(d) = mapping.downcast::<PyDict>() {
+        let py = d.py();
+        let (mut pos, mut k, mut v) = (0, std::ptr::null_mut(), std::ptr::null_mut());
+        let size = d.len();
+        // SAFETY: PyDict_Next gives borrowed references; each is made owned (`to_owned`)
+        // before `f`, which may run Python code, sees it. PyDict_Next walks a changed dict
+        // safely (by index, bounds-checked); like Python's own iteration we then stop.
+        while unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
+            let (key, value) = unsafe {
+                (
+                    Borrowed::from_ptr(py, k).to_owned(),
+                    Borrowed::from_ptr(py, v).to_owned(),
+                )
+            };
+            f(key, value)?;
+            if d.len() != size {
+                return Err(PyRuntimeError::new_err(
+                    "dictionary changed size during iteration",
+                ));
+            }
+        }
+        return Ok(());
+    }
+    for item in mapping
+        .call_method0(intern!(mapping.py(), "items"))?
+        .try_iter()?
+    {
+        let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item?.extract()?;
+        f(k, v)?;
+    }
+    Ok(())
+}
+
+/// How a signing version treats parameter values.
+#[derive(Clone, Copy)]
+pub enum ParamRule {
+    /// V1: only sub-resources are read; a falsy value means "no value"; others must be str.
+    SubresourcesOnly,
+    /// V2/V4: every parameter is percent-encoded; oss2 fails on None, so do we.
+    AllEncoded,
+}
+
+/// A parameter name and, unless V1 treats it as valueless, its value.
+type ParamItem<'py> = (Text<'py>, Option<Text<'py>>);
+
+/// The parameters a version signs, still owned by Python.
+pub struct Params<'py> {
+    items: SmallVec<[ParamItem<'py>; 8]>,
+}
+
+/// V2/V4 parameters encoded as they are read, in the dict's order: oss2 iterates
+/// `to_bytes(x)` for each name and value, so anything but str and bytes is its TypeError.
+pub fn encode_params(params: &Bound<'_, PyAny>) -> PyResult<EncodedParams> {
+    let mut encoded = EncodedParams::with_capacity(256);
+    for_each_item(params, |k, v| {
+        let (k, v) = (Text::of_signed(k)?, Text::of_signed(v)?);
+        check_signable(&k, &v)?;
+        encoded.push(k.as_bytes(), Some(v.as_bytes()));
+        Ok(())
+    })?;
+    Ok(encoded)
+}
+
+/// A parameter's name and value must be str or bytes to be signed.
+fn check_signable(k: &Text<'_>, v: &Text<'_>) -> PyResult<()> {
+    for (what, x) in [("name", k), ("value", v)] {
+        if !x.is_signable() {
+            return Err(PyTypeError::new_err(format!(
+                "'{}' object is not iterable: a query parameter {what} must be str or bytes to be signed",
+                type_name(x.object())
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl<'py> Params<'py> {
+    pub fn collect(params: &Bound<'py, PyAny>, rule: ParamRule) -> PyResult<Self> {
+        let mut items = SmallVec::new();
+        for_each_item(params, |k, v| {
+            match rule {
+                ParamRule::SubresourcesOnly => {
+                    // `key in _subresource_key_set`: a bytes or int name is simply not one.
+                    let Ok(name) = k.downcast_into::<PyString>() else {
+                        return Ok(());
+                    };
+                    let name = Text::of_str(name)?;
+                    if !crate::sign::v1::is_subresource(name.as_bytes()) {
+                        return Ok(());
+                    }
+                    if !v.is_truthy()? {
+                        items.push((name, None));
+                    } else if v.is_instance_of::<PyString>() {
+                        items.push((name, Some(Text::of_signed(v)?)));
+                    } else {
+                        return Err(PyTypeError::new_err(format!(
+                            "can only concatenate str (not \"{}\") to str: query parameter {:?}",
+                            type_name(&v),
+                            name.as_str()
+                        )));
+                    }
+                }
+                ParamRule::AllEncoded => {
+                    // oss2 iterates `to_bytes(x)`: str and bytes only.
+                    let (k, v) = (Text::of_signed(k)?, Text::of_signed(v)?);
+                    check_signable(&k, &v)?;
+                    items.push((k, Some(v)));
+                }
+            }
+            Ok(())
+        })?;
+        Ok(Params { items })
+    }
+
+    pub fn view(&self) -> ParamList<'_> {
+        self.items
+            .iter()
+            .map(|(k, v)| Param {
+                key: k.as_bytes(),
+                value: v.as_ref().map(Text::as_bytes),
+            })
+            .collect()
+    }
+}
+
+/// `url + '?' + '&'.join(quote(k, '') [+ '=' + quote(v, '')] for k, v in params.items())`,
+/// oss2's `_param_to_quoted_query`, including the bare `?` when there are no parameters.
+pub fn url_with_query(url: &str, params: &Bound<'_, PyAny>) -> PyResult<String> {
+    let mut out: Vec<u8> = Vec::with_capacity(url.len() + 256);
+    out.extend_from_slice(url.as_bytes());
+    out.push(b'?');
+    let mut first = true;
+    for_each_item(params, |k, v| {
+        if !first {
+            out.push(b'&');
+        }
+        first = false;
+        let kb = bytes_of(&k)?.ok_or_else(|| {
+            PyTypeError::new_err(format!(
+                "quote() doesn't support '{}' objects",
+                type_name(&k)
+            ))
+        })?;
+        percent_encode_into(kb, false, &mut out);
+        if v.is_truthy()? {
+            let vb = bytes_of(&v)?.ok_or_else(|| {
+                PyTypeError::new_err(format!(
+                    "quote() doesn't support '{}' objects",
+                    type_name(&v)
+                ))
+            })?;
+            out.push(b'=');
+            percent_encode_into(vb, false, &mut out);
+        }
+        Ok(())
+    })?;
+    // Everything appended is ASCII and `url` was UTF-8.
+    Ok(String::from_utf8(out).expect("percent-encoded query is ASCII"))
+}
+
+/// `url + '?' + quoted params`, for `AnonymousAuth`.
+#[pyfunction]
+pub fn _url_with_query(url: &Bound<'_, PyString>, params: &Bound<'_, PyAny>) -> PyResult<String> {
+    url_with_query(str_of(url)?, params)
+}
