@@ -46,8 +46,8 @@ fn signature(
         str_of(&method)?,
         bucket,
         &key,
-        headers.view(),
-        params.view(),
+        headers.view()?,
+        params.view()?,
     ));
     let sig = sts.sign_with(mac.keyed(creds.secret()));
     Ok((sts, sig))

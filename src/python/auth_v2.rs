@@ -64,8 +64,8 @@ fn signature(
         str_of(&method)?,
         bucket,
         &key,
-        headers.view(),
-        params.view(),
+        headers.view()?,
+        params.view()?,
     );
     let sts = v2::StringToSign::new(&request, &names);
     let sig = sts.sign_with(mac.keyed(creds.secret()));

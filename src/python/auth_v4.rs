@@ -13,7 +13,7 @@ use super::credentials::Resolved;
 use super::errors::client_error;
 use super::explain::SigningDetails;
 use super::headers::{lower_names, lowered_set, HeaderRules, Headers};
-use super::params::{encode_params, url_with_query};
+use super::params::{encode_params, url_with_query, Encoded};
 use super::request::{bucket_arg, key_arg, view, Request};
 use super::text::{is_exact_str, str_of};
 use crate::sign::request::{EncodedParams, ParamList};
@@ -63,6 +63,8 @@ struct Signed {
     sts: StringToSign,
     /// The signed parameters, encoded (a presigned URL's query reuses them).
     query: EncodedParams,
+    /// Every parameter name and value was exactly str or bytes (see `params::Encoded`).
+    plain: bool,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -89,7 +91,7 @@ fn signature(
     };
     // In the order oss2 reads them, so that the same error comes first. The parameters are
     // encoded as they are read: V4 signs them only through `query`.
-    let query = encode_params(params)?;
+    let Encoded { query, plain } = encode_params(params)?;
     let headers = headers.collect(&keep, HeaderRules::BYTES)?;
     let bucket = bucket_arg(bucket_name)?;
     let key = key_arg(key, bucket, false)?;
@@ -97,7 +99,7 @@ fn signature(
         str_of(&method)?,
         bucket,
         &key,
-        headers.view(),
+        headers.view()?,
         ParamList::new(),
     );
     let (canonical, sts) = if explain {
@@ -113,6 +115,7 @@ fn signature(
         canonical,
         sts,
         query,
+        plain,
     })
 }
 
@@ -265,10 +268,16 @@ impl SignVersion for ProviderAuthV4 {
         // A plain dict appends the signature after what was signed, so the URL's query is the
         // signed parameters, already encoded, then the signature. Otherwise (a signature
         // already there keeps its place; other mappings) encode the parameters again.
-        let appended = params.is_exact_instance_of::<PyDict>()
+        // oss2 writes `k=v` when `v` is truthy, which for exactly str and bytes is when it is
+        // non-empty, as in `signed.query`; and no Python code has run since the parameters
+        // were read (headers read through requests' `_store`), which the length confirms.
+        let appended = signed.plain
+            && headers.reads_store()
+            && params.is_exact_instance_of::<PyDict>()
             && !params.downcast::<PyDict>()?.contains(signature_name)?;
         params.set_item(signature_name, &signature)?;
         let base = req.get_str(intern!(py, "url"))?;
+        let appended = appended && params.len()? == signed.query.count() + 1;
         let url = if appended {
             presigned_url(str_of(&base)?, &signed.query, &signature)
         } else {

@@ -3,7 +3,7 @@
 //! signing results written back exactly as its `__setitem__` would, so insertion order and key
 //! case end as oss2 leaves them.
 
-use pyo3::exceptions::{PyAttributeError, PyTypeError};
+use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
@@ -12,7 +12,7 @@ use pyo3::{ffi, Borrowed};
 use smallvec::SmallVec;
 
 use super::request::Request;
-use super::text::{bytes_of, expect_str, is_exact_str, str_of, type_name, Raw, Text};
+use super::text::{encode_error, expect_str, is_exact_str, str_of, type_name, Raw, Text};
 use crate::sign::request::HeaderList;
 use crate::sign::Header;
 
@@ -85,10 +85,18 @@ pub struct Collected<'py> {
     lowered: Vec<String>,
     /// Name (UTF-8) and value of each signed header, in the request's order.
     raw: SmallVec<[(Raw, Raw); 8]>,
+    /// The first value without a UTF-8 form: reading the headers fails on it (see `view`).
+    unencodable: Option<Text<'py>>,
 }
 
 impl<'py> Collected<'py> {
     fn push(&mut self, name: Raw, value: Text<'py>) {
+        if value.is_unencodable() {
+            if self.unencodable.is_none() {
+                self.unencodable = Some(value);
+            }
+            return;
+        }
         let (object, value) = value.into_parts();
         self.objects.push(object);
         self.raw.push((name, value));
@@ -119,6 +127,11 @@ impl<'py> Headers<'py> {
         }
     }
 
+    /// Headers are read through requests' `_store`, which runs no Python code.
+    pub fn reads_store(&self) -> bool {
+        self.store.is_some()
+    }
+
     pub fn set_str(&self, key: &Bound<'py, PyString>, value: &str) -> PyResult<()> {
         self.set(key, PyString::new(key.py(), value).into_any())
     }
@@ -136,36 +149,53 @@ impl<'py> Headers<'py> {
             objects: SmallVec::new(),
             lowered: Vec::new(),
             raw: SmallVec::new(),
+            unencodable: None,
         };
         let mut type_err: Option<PyErr> = None;
         let mut attr_err: Option<(usize, PyErr)> = None;
-        let mut check = |name: &str, value: &Bound<'py, PyAny>| -> PyResult<()> {
+        // A value without a UTF-8 form fails here where oss2 concatenates it before any type
+        // error; otherwise when the headers are read (`view`).
+        let mut check = |name: &str, value: Text<'py>| -> PyResult<Text<'py>> {
             if let Some(rank) = rules.encoded.iter().position(|n| *n == name) {
-                if !value.is_instance_of::<PyString>()
+                // `.encode('utf-8')` fails for anything but str, and for a str without UTF-8.
+                if (!value.is_str() || value.is_unencodable())
                     && attr_err.as_ref().is_none_or(|(r, _)| rank < *r)
                 {
-                    let msg = format!("'{}' object has no attribute 'encode'", type_name(value));
-                    attr_err = Some((rank, PyAttributeError::new_err(msg)));
+                    let err = if value.is_str() {
+                        encode_error(&value)
+                    } else {
+                        PyAttributeError::new_err(format!(
+                            "'{}' object has no attribute 'encode'",
+                            type_name(value.object())
+                        ))
+                    };
+                    attr_err = Some((rank, err));
                 }
                 if !rules.concatenated(name) {
-                    return Ok(());
+                    return Ok(value);
                 }
             }
-            if type_err.is_none() && bytes_of(value)?.is_none() {
-                type_err = Some(PyTypeError::new_err(format!(
-                    "can't concat {} to bytes: header {name:?} is signed and must be str or bytes",
-                    type_name(value)
-                )));
+            if type_err.is_none() {
+                let value = value.encoded()?;
+                if !value.is_signable() {
+                    type_err = Some(PyTypeError::new_err(format!(
+                        "can't concat {} to bytes: header {name:?} is signed and must be str or bytes",
+                        type_name(value.object())
+                    )));
+                }
+                return Ok(value);
             }
-            Ok(())
+            Ok(value)
         };
         if let Some(store) = &self.store {
             let py = store.py();
             let (mut pos, mut k, mut v) = (0, std::ptr::null_mut(), std::ptr::null_mut());
+            let size = store.len();
             // Most headers are not signed: borrowed references spare them any reference
             // counting. SAFETY: PyDict_Next gives references borrowed from the dict, valid
             // while it is unchanged; nothing below runs Python code before taking its own
-            // references (`to_owned`) to what it keeps (`check` may, reading a type's name).
+            // references (`to_owned`) to what it keeps (`check` may, reading a type's name;
+            // a dict changed by that stops the walk, as Python's own iteration would).
             while unsafe { ffi::PyDict_Next(store.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
                 let lower = unsafe { Borrowed::from_ptr(py, k) };
                 let lower = if is_exact_str(&lower) {
@@ -189,11 +219,13 @@ impl<'py> Headers<'py> {
                 } else {
                     pair.downcast::<PyTuple>()?.get_item(1)?
                 };
-                // A str passes every check.
-                if !is_exact_str(&value) {
-                    check(text, &value)?;
+                let value = check(text, Text::of_signed(value)?)?;
+                items.push(name, value);
+                if store.len() != size {
+                    return Err(PyRuntimeError::new_err(
+                        "dictionary changed size during iteration",
+                    ));
                 }
-                items.push(name, Text::of_signed(value)?);
             }
         } else {
             let py = self.obj.py();
@@ -204,10 +236,10 @@ impl<'py> Headers<'py> {
                 })?;
                 let lower = py_lower(k)?;
                 if keep(&lower) {
-                    check(&lower, &v)?;
+                    let value = check(&lower, Text::of_signed(v)?)?;
                     let name = Raw::of(lower.as_bytes());
                     items.lowered.push(lower);
-                    items.push(name, Text::of_signed(v)?);
+                    items.push(name, value);
                 }
             }
         }
@@ -246,9 +278,14 @@ impl HeaderRules {
 }
 
 impl Collected<'_> {
-    /// Borrowed headers for the core.
-    pub fn view(&self) -> HeaderList<'_> {
-        self.raw
+    /// Borrowed headers for the core; the UnicodeEncodeError of the first value without a
+    /// UTF-8 form, where oss2 meets it.
+    pub fn view(&self) -> PyResult<HeaderList<'_>> {
+        if let Some(t) = &self.unencodable {
+            return Err(encode_error(t));
+        }
+        Ok(self
+            .raw
             .iter()
             .map(|(name, value)| {
                 // SAFETY: each part points into a buffer `self` owns (see the fields), alive
@@ -262,7 +299,7 @@ impl Collected<'_> {
                     }
                 }
             })
-            .collect()
+            .collect())
     }
 }
 

@@ -8,7 +8,7 @@ use pyo3::types::{PyDict, PyString};
 use pyo3::{ffi, Borrowed};
 use smallvec::SmallVec;
 
-use super::text::{bytes_of, str_of, type_name, Text};
+use super::text::{bytes_of, encode_error, is_exact_bytes, is_exact_str, str_of, type_name, Text};
 use crate::sign::encode::percent_encode_into;
 use crate::sign::request::{EncodedParams, ParamList};
 use crate::sign::Param;
@@ -70,15 +70,39 @@ pub struct Params<'py> {
 
 /// V2/V4 parameters encoded as they are read, in the dict's order: oss2 iterates
 /// `to_bytes(x)` for each name and value, so anything but str and bytes is its TypeError.
-pub fn encode_params(params: &Bound<'_, PyAny>) -> PyResult<EncodedParams> {
-    let mut encoded = EncodedParams::with_capacity(256);
+pub fn encode_params(params: &Bound<'_, PyAny>) -> PyResult<Encoded> {
+    let mut encoded = Encoded {
+        query: EncodedParams::with_capacity(256),
+        plain: true,
+    };
     for_each_item(params, |k, v| {
-        let (k, v) = (Text::of_signed(k)?, Text::of_signed(v)?);
-        check_signable(&k, &v)?;
-        encoded.push(k.as_bytes(), Some(v.as_bytes()));
+        encoded.plain &= plain(&k) && plain(&v);
+        let (k, v) = signable(k, v)?;
+        encoded.query.push(k.as_bytes(), Some(v.as_bytes()));
         Ok(())
     })?;
     Ok(encoded)
+}
+
+/// Parameters encoded by [`encode_params`].
+pub struct Encoded {
+    pub query: EncodedParams,
+    /// Every name and value was exactly `str` or `bytes`, whose truth is their length (a
+    /// presigned URL may then be written from `query`: `k=v` exactly when `v` is non-empty).
+    pub plain: bool,
+}
+
+fn plain(v: &Bound<'_, PyAny>) -> bool {
+    is_exact_str(v) || is_exact_bytes(v)
+}
+
+/// A V2/V4 parameter read as oss2 reads it: encoding errors first, as its `to_bytes` meets
+/// them, then types.
+fn signable<'py>(k: Bound<'py, PyAny>, v: Bound<'py, PyAny>) -> PyResult<(Text<'py>, Text<'py>)> {
+    let k = Text::of_signed(k)?.encoded()?;
+    let v = Text::of_signed(v)?.encoded()?;
+    check_signable(&k, &v)?;
+    Ok((k, v))
 }
 
 /// A parameter's name and value must be str or bytes to be signed.
@@ -122,8 +146,7 @@ impl<'py> Params<'py> {
                 }
                 ParamRule::AllEncoded => {
                     // oss2 iterates `to_bytes(x)`: str and bytes only.
-                    let (k, v) = (Text::of_signed(k)?, Text::of_signed(v)?);
-                    check_signable(&k, &v)?;
+                    let (k, v) = signable(k, v)?;
                     items.push((k, Some(v)));
                 }
             }
@@ -132,14 +155,20 @@ impl<'py> Params<'py> {
         Ok(Params { items })
     }
 
-    pub fn view(&self) -> ParamList<'_> {
-        self.items
-            .iter()
-            .map(|(k, v)| Param {
+    /// Borrowed parameters for the core; the UnicodeEncodeError of the first V1 value
+    /// without a UTF-8 form, where oss2 meets it.
+    pub fn view(&self) -> PyResult<ParamList<'_>> {
+        let mut out = ParamList::new();
+        for (k, v) in &self.items {
+            if let Some(v) = v.as_ref().filter(|v| v.is_unencodable()) {
+                return Err(encode_error(v));
+            }
+            out.push(Param {
                 key: k.as_bytes(),
                 value: v.as_ref().map(Text::as_bytes),
-            })
-            .collect()
+            });
+        }
+        Ok(out)
     }
 }
 

@@ -40,6 +40,13 @@ pub fn str_of<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
 
 /// `v` is exactly a `str` (no subclass): a pointer comparison instead of a type-flags call
 /// through the stable ABI, for the common case on the signing path.
+/// `v` is exactly `bytes` (pointer comparison, as [`is_exact_str`]).
+#[inline]
+pub fn is_exact_bytes(v: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: as in `is_exact_str`.
+    unsafe { ffi::Py_TYPE(v.as_ptr()) == std::ptr::addr_of_mut!(ffi::PyBytes_Type) }
+}
+
 #[inline]
 pub fn is_exact_str(v: &Bound<'_, PyAny>) -> bool {
     // SAFETY: `v` is a live object; `ob_type` is part of the stable ABI's object header, and
@@ -98,10 +105,25 @@ impl Raw {
     }
 }
 
+/// The error encoding an unencodable [`Text`] raises (made again: it was dropped when the text
+/// was read, to be raised only where oss2 would).
+pub fn encode_error(t: &Text<'_>) -> PyErr {
+    let again = match t.obj.downcast::<PyString>() {
+        Ok(s) => str_of(s).err(),
+        Err(e) => Some(e.into()),
+    };
+    again.unwrap_or_else(|| {
+        pyo3::exceptions::PyUnicodeEncodeError::new_err("a str could not be encoded to UTF-8")
+    })
+}
+
 /// What a [`Text`] was made from.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Str,
+    /// A str with no UTF-8 form (a lone surrogate): oss2's `.encode()` fails on it where it
+    /// reads it, so the error is raised there ([`Text::encoded`]), not when it is collected.
+    Unencodable,
     Bytes,
     /// Neither: nothing oss2 can sign.
     Other,
@@ -135,8 +157,11 @@ impl<'py> Text<'py> {
     pub fn of_signed(v: Bound<'py, PyAny>) -> PyResult<Self> {
         let (kind, bytes) = if is_exact_str(&v) || v.is_instance_of::<PyString>() {
             // SAFETY: checked just above.
-            let s = str_of(unsafe { v.downcast_unchecked::<PyString>() })?;
-            (Kind::Str, s.as_bytes())
+            match str_of(unsafe { v.downcast_unchecked::<PyString>() }) {
+                Ok(s) => (Kind::Str, s.as_bytes()),
+                // Raised again, where oss2 would, by `encoded`.
+                Err(_) => (Kind::Unencodable, &[][..]),
+            }
         } else if let Ok(b) = v.downcast::<PyBytes>() {
             (Kind::Bytes, b.as_bytes())
         } else {
@@ -155,6 +180,26 @@ impl<'py> Text<'py> {
     #[inline(always)]
     pub fn is_signable(&self) -> bool {
         self.kind != Kind::Other
+    }
+
+    /// Made from a str (or a str subclass).
+    #[inline(always)]
+    pub fn is_str(&self) -> bool {
+        matches!(self.kind, Kind::Str | Kind::Unencodable)
+    }
+
+    /// A str without a UTF-8 form (see [`Text::encoded`]).
+    #[inline(always)]
+    pub fn is_unencodable(&self) -> bool {
+        self.kind == Kind::Unencodable
+    }
+
+    /// `self`, or the UnicodeEncodeError that encoding it to UTF-8 raises.
+    pub fn encoded(self) -> PyResult<Self> {
+        if self.kind != Kind::Unencodable {
+            return Ok(self);
+        }
+        Err(encode_error(&self))
     }
 
     pub fn object(&self) -> &Bound<'py, PyAny> {

@@ -50,10 +50,15 @@ pub fn percent_encode_into(raw: &[u8], keep_slash: bool, out: &mut Vec<u8>) {
         &ENCODE
     };
     // Three bytes per input at most, plus one: each step writes four and keeps 1 or 3.
-    out.reserve(raw.len() * 3 + 1);
+    let room = raw
+        .len()
+        .checked_mul(3)
+        .and_then(|n| n.checked_add(1))
+        .expect("text to percent-encode fits in memory three times over");
+    out.reserve(room);
     let start = out.len();
     let mut n = 0;
-    // SAFETY: `reserve` made room for `raw.len() * 3 + 1` bytes past `start`; after `i`
+    // SAFETY: `reserve` made room for `raw.len() * 3 + 1` (`room`) bytes past `start`; after `i`
     // inputs `n <= 3 * i`, so each four-byte write ends within that room. Only the first `n`
     // bytes, all written, become part of the vector.
     unsafe {

@@ -115,7 +115,7 @@ fn name_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
 }
 
 /// Where one parameter's encoded name starts, where its value starts, where it ends.
-type Span = (u32, u32, u32);
+type Span = (usize, usize, usize);
 
 /// Parameters percent-encoded once, in the request's order. V2 and V4's canonical query
 /// (sorted) and a presigned URL's query (in order) are both written from it, so a URL's
@@ -150,24 +150,28 @@ impl EncodedParams {
 
     /// Encodes one more parameter (`None`: valueless, as `?acl`).
     pub fn push(&mut self, key: &[u8], value: Option<&[u8]>) {
-        // Offsets fit in u32: no request is 4 GiB of parameters.
-        let start = self.text.len() as u32;
+        let start = self.text.len();
         percent_encode_into(key, false, &mut self.text);
-        let mid = self.text.len() as u32;
+        let mid = self.text.len();
         percent_encode_into(value.unwrap_or_default(), false, &mut self.text);
-        self.spans.push((start, mid, self.text.len() as u32));
+        self.spans.push((start, mid, self.text.len()));
     }
 
     fn name(&self, span: &Span) -> &[u8] {
-        &self.text[span.0 as usize..span.1 as usize]
+        &self.text[span.0..span.1]
     }
 
     fn value(&self, span: &Span) -> &[u8] {
-        &self.text[span.1 as usize..span.2 as usize]
+        &self.text[span.1..span.2]
     }
 
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()
+    }
+
+    /// How many parameters.
+    pub fn count(&self) -> usize {
+        self.spans.len()
     }
 
     /// Length of the query [`EncodedParams::push_in_order`] writes (at most: a valueless

@@ -226,26 +226,9 @@ impl StringToSign {
         datetime: &str,
         scope: &Scope,
     ) -> Self {
-        thread_local! {
-            // Reused per thread: the canonical request is only hashed here.
-            static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        let hash = BUF.with(|buf| {
-            // Signing never re-enters itself, so the buffer is free; if it ever were not, a
-            // fresh one does the same work.
-            let mut fresh = Vec::new();
-            let mut borrowed = buf.try_borrow_mut();
-            let out = match borrowed.as_deref_mut() {
-                Ok(b) => b,
-                Err(_) => &mut fresh,
-            };
-            out.clear();
-            write_canonical_request(req, query, additional.unwrap_or_default(), out);
-            let hash = Sha256::digest(&out[..]).into();
-            // The text can hold a security token; do not keep it past this request.
-            out.fill(0);
-            hash
-        });
+        let mut out = Vec::with_capacity(1024);
+        write_canonical_request(req, query, additional.unwrap_or_default(), &mut out);
+        let hash = Sha256::digest(&out).into();
         Self::from_hash(datetime, scope, hash)
     }
 
@@ -375,7 +358,9 @@ pub struct FirstBlock {
 
 impl Drop for SigningKey {
     fn drop(&mut self) {
-        // The HMAC state holds only hashes of the key pads; the key itself is zeroed.
+        // The key itself is zeroed. The keyed HMAC states (here and in `FirstBlock`) can sign
+        // as the key does and are as sensitive; they are never shown, and live only as long
+        // as their cache entry.
         self.key.zeroize();
     }
 }

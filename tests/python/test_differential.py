@@ -378,6 +378,13 @@ def test_anonymous_auth(spec, bucket, key, expires, url, channel, rparams, t):
 # ============================================================================================
 
 
+class _FalsyStr(str):
+    """A str that is false however long it is (oss2 writes `k=v` only for a truthy `v`)."""
+
+    def __bool__(self):
+        return False
+
+
 def _spec(**kw):
     base = dict(method="GET", url="http://examplebucket.oss-cn-hangzhou.aliyuncs.com/k",
                 params={}, headers={}, region="cn-hangzhou", product="oss", cloudbox_id=None)
@@ -718,6 +725,16 @@ EDGE_SPECS = [
     ("bytes param value", _spec(params={"acl": b"x", "prefix": b"y"})),
     ("int param value", _spec(params={"acl": 0, "prefix": 5})),
     ("product None", _spec(product=None)),
+    # A str without a UTF-8 form (lone surrogate) next to a type error: which error comes first.
+    ("surrogate header then int header", _spec(headers={"Content-Type": "\ud800", "x-oss-meta-a": 5})),
+    ("int header then surrogate header", _spec(headers={"x-oss-meta-a": 5, "x-oss-meta-b": "\ud800"})),
+    ("surrogate x-oss header", _spec(headers={"x-oss-meta-b": "\ud800"})),
+    ("surrogate md5 then int type", _spec(headers={"Content-MD5": "\ud800", "Content-Type": 5})),
+    ("int md5 then surrogate type", _spec(headers={"Content-MD5": 5, "Content-Type": "\ud800"})),
+    ("surrogate subresource then int param", _spec(params={"acl": "\ud800", "uploadId": 5})),
+    ("int param name, surrogate value", _spec(params={1: "\ud800"})),
+    # A str subclass whose truth is not its length: `k` or `k=v` in a presigned URL.
+    ("str subclass falsy param value", _spec(params={"p": _FalsyStr("v"), "prefix": "x"})),
 ]
 
 
