@@ -155,14 +155,14 @@ impl<'py> Headers<'py> {
         let mut attr_err: Option<(usize, PyErr)> = None;
         // A value without a UTF-8 form fails here where oss2 concatenates it before any type
         // error; otherwise when the headers are read (`view`).
-        let mut check = |name: &str, value: Text<'py>| -> PyResult<Text<'py>> {
+        let mut check = |name: &str, value: &Text<'py>| -> PyResult<()> {
             if let Some(rank) = rules.encoded.iter().position(|n| *n == name) {
                 // `.encode('utf-8')` fails for anything but str, and for a str without UTF-8.
                 if (!value.is_str() || value.is_unencodable())
                     && attr_err.as_ref().is_none_or(|(r, _)| rank < *r)
                 {
                     let err = if value.is_str() {
-                        encode_error(&value)
+                        encode_error(value)
                     } else {
                         PyAttributeError::new_err(format!(
                             "'{}' object has no attribute 'encode'",
@@ -172,20 +172,21 @@ impl<'py> Headers<'py> {
                     attr_err = Some((rank, err));
                 }
                 if !rules.concatenated(name) {
-                    return Ok(value);
+                    return Ok(());
                 }
             }
             if type_err.is_none() {
-                let value = value.encoded()?;
+                if value.is_unencodable() {
+                    return Err(encode_error(value));
+                }
                 if !value.is_signable() {
                     type_err = Some(PyTypeError::new_err(format!(
                         "can't concat {} to bytes: header {name:?} is signed and must be str or bytes",
                         type_name(value.object())
                     )));
                 }
-                return Ok(value);
             }
-            Ok(value)
+            Ok(())
         };
         if let Some(store) = &self.store {
             let py = store.py();
@@ -219,9 +220,12 @@ impl<'py> Headers<'py> {
                 } else {
                     pair.downcast::<PyTuple>()?.get_item(1)?
                 };
-                let value = check(text, Text::of_signed(value)?)?;
+                let value = Text::of_signed(value)?;
+                // Only for other types can `check` run Python code (a type's name).
+                let exact = is_exact_str(value.object());
+                check(text, &value)?;
                 items.push(name, value);
-                if store.len() != size {
+                if !exact && store.len() != size {
                     return Err(PyRuntimeError::new_err(
                         "dictionary changed size during iteration",
                     ));
@@ -236,7 +240,8 @@ impl<'py> Headers<'py> {
                 })?;
                 let lower = py_lower(k)?;
                 if keep(&lower) {
-                    let value = check(&lower, Text::of_signed(v)?)?;
+                    let value = Text::of_signed(v)?;
+                    check(&lower, &value)?;
                     let name = Raw::of(lower.as_bytes());
                     items.lowered.push(lower);
                     items.push(name, value);

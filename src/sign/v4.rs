@@ -8,6 +8,7 @@
 //! the request lacks it; the `AdditionalHeaders` list in the Authorization header is ordered by
 //! first character only (see [`additional_in_header_order`]).
 
+use std::cell::RefCell;
 use std::fmt;
 
 use hmac::{Hmac, Mac};
@@ -172,6 +173,31 @@ fn write_canonical_request(
     push_bytes(out, payload);
 }
 
+/// At least the length of the canonical request `write_canonical_request` writes.
+fn canonical_len_bound(
+    req: &SignableRequest<'_>,
+    query: &EncodedParams,
+    additional: &[String],
+) -> usize {
+    let mut n = req.method.len() + 3 * (req.bucket.len() + req.key.len()) + query.query_len();
+    let mut longest = UNSIGNED_PAYLOAD.len();
+    for h in &req.headers {
+        n += h.name.len() + h.value.len() + 2;
+        longest = longest.max(h.value.len());
+    }
+    n + additional.iter().map(|a| a.len() + 1).sum::<usize>() + longest + 64
+}
+
+/// Zeroes and empties a reused buffer when dropped, even on a panic.
+struct ZeroedAfter<'a>(&'a mut Vec<u8>);
+
+impl Drop for ZeroedAfter<'_> {
+    fn drop(&mut self) {
+        self.0.fill(0);
+        self.0.clear();
+    }
+}
+
 impl CanonicalRequest {
     /// `additional`: the names from [`additional_in_header_order`], or `None` when the caller
     /// passed none.
@@ -226,9 +252,28 @@ impl StringToSign {
         datetime: &str,
         scope: &Scope,
     ) -> Self {
-        let mut out = Vec::with_capacity(1024);
-        write_canonical_request(req, query, additional.unwrap_or_default(), &mut out);
-        let hash = Sha256::digest(&out).into();
+        thread_local! {
+            // Reused per thread: the canonical request is only hashed here.
+            static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        }
+        let additional = additional.unwrap_or_default();
+        let hash = BUF.with(|buf| {
+            // Signing never re-enters itself, so the buffer is free; were it not, a fresh one
+            // does the same work.
+            let mut fresh = Vec::new();
+            let mut borrowed = buf.try_borrow_mut();
+            let out = match borrowed.as_deref_mut() {
+                Ok(b) => b,
+                Err(_) => &mut fresh,
+            };
+            // Room for all of it first: a buffer that grew mid-way would free its old memory
+            // holding part of the text (which can include a security token).
+            out.clear();
+            out.reserve(canonical_len_bound(req, query, additional));
+            let out = ZeroedAfter(out);
+            write_canonical_request(req, query, additional, out.0);
+            Sha256::digest(&out.0[..]).into()
+        });
         Self::from_hash(datetime, scope, hash)
     }
 
