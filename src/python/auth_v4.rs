@@ -12,7 +12,7 @@ use super::clock::{iso8601_now, relative_expiration};
 use super::credentials::Resolved;
 use super::errors::client_error;
 use super::explain::SigningDetails;
-use super::headers::{lower_names, lowered_set, HeaderRules, Headers};
+use super::headers::{lower_names, lowered_set, Collected, HeaderRules, Headers};
 use super::params::{encode_params, url_with_query, Encoded};
 use super::request::{bucket_arg, key_arg, view, Request};
 use super::text::{is_exact_str, str_of};
@@ -92,14 +92,15 @@ fn signature(
     // In the order oss2 reads them, so that the same error comes first. The parameters are
     // encoded as they are read: V4 signs them only through `query`.
     let Encoded { query, plain } = encode_params(params)?;
-    let headers = headers.collect(&keep, HeaderRules::BYTES)?;
+    let mut collected = Collected::new();
+    headers.collect_into(&keep, HeaderRules::BYTES, &mut collected)?;
     let bucket = bucket_arg(bucket_name)?;
     let key = key_arg(key, bucket, false)?;
     let request = view(
         str_of(&method)?,
         bucket,
         &key,
-        headers.view()?,
+        collected.view()?,
         ParamList::new(),
     );
     let (canonical, sts) = if explain {

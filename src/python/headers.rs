@@ -90,6 +90,15 @@ pub struct Collected<'py> {
 }
 
 impl<'py> Collected<'py> {
+    pub fn new() -> Self {
+        Collected {
+            objects: SmallVec::new(),
+            lowered: Vec::new(),
+            raw: SmallVec::new(),
+            unencodable: None,
+        }
+    }
+
     fn push(&mut self, name: Raw, value: Text<'py>) {
         if value.is_unencodable() {
             if self.unencodable.is_none() {
@@ -145,12 +154,19 @@ impl<'py> Headers<'py> {
         keep: &dyn Fn(&str) -> bool,
         rules: HeaderRules,
     ) -> PyResult<Collected<'py>> {
-        let mut items = Collected {
-            objects: SmallVec::new(),
-            lowered: Vec::new(),
-            raw: SmallVec::new(),
-            unencodable: None,
-        };
+        let mut items = Collected::new();
+        self.collect_into(keep, rules, &mut items)?;
+        Ok(items)
+    }
+
+    /// [`Headers::collect`] into `items` (empty), which the caller keeps in place: the
+    /// collection is a few hundred bytes, and moving it out was measurable.
+    pub fn collect_into(
+        &self,
+        keep: &dyn Fn(&str) -> bool,
+        rules: HeaderRules,
+        items: &mut Collected<'py>,
+    ) -> PyResult<()> {
         let mut type_err: Option<PyErr> = None;
         let mut attr_err: Option<(usize, PyErr)> = None;
         // A value without a UTF-8 form fails here where oss2 concatenates it before any type
@@ -256,7 +272,7 @@ impl<'py> Headers<'py> {
         };
         match first {
             Some(e) => Err(e),
-            None => Ok(items),
+            None => Ok(()),
         }
     }
 }
