@@ -299,6 +299,7 @@ fn describe(e: &ureq::Error, limits: &Limits) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credentials::test_env as env;
     use std::io::{Read, Write};
     use std::net::TcpListener;
     use std::time::Instant;
@@ -404,24 +405,17 @@ mod tests {
 
     #[test]
     fn proxies_by_scheme_and_no_proxy() {
-        let env = |vars: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                vars.iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
         let uri = |u: &str| u.parse::<ureq::http::Uri>().unwrap();
         let https_only = env(&[("HTTPS_PROXY", "http://proxy:3128")]);
-        assert!(env_proxy(&uri("https://sts.aliyuncs.com/"), https_only).is_some());
-        assert!(env_proxy(&uri("http://127.0.0.1:9/creds"), https_only).is_none());
+        assert!(env_proxy(&uri("https://sts.aliyuncs.com/"), &https_only).is_some());
+        assert!(env_proxy(&uri("http://127.0.0.1:9/creds"), &https_only).is_none());
         let all = env(&[
             ("all_proxy", "http://proxy:3128"),
             ("no_proxy", "localhost,.internal"),
         ]);
-        assert!(env_proxy(&uri("http://127.0.0.1:9/"), all).is_some());
-        assert!(env_proxy(&uri("http://localhost:9/"), all).is_none());
-        assert!(env_proxy(&uri("https://sts.corp.internal/"), all).is_none());
+        assert!(env_proxy(&uri("http://127.0.0.1:9/"), &all).is_some());
+        assert!(env_proxy(&uri("http://localhost:9/"), &all).is_none());
+        assert!(env_proxy(&uri("https://sts.corp.internal/"), &all).is_none());
         assert!(env_proxy(&uri("https://sts.aliyuncs.com/"), env(&[])).is_none());
     }
 

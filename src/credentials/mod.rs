@@ -114,6 +114,16 @@ impl<T: Provide + ?Sized> Provide for std::sync::Arc<T> {
     }
 }
 
+/// An environment made of `pairs`, for tests of what the sources read from it.
+#[cfg(test)]
+pub(crate) fn test_env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: std::collections::HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |k| map.get(k).cloned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -248,7 +248,7 @@ mod tests {
     use super::*;
     use crate::credentials::http::HttpError;
     use crate::credentials::sts::fake::*;
-    use std::collections::HashMap;
+    use crate::credentials::test_env as env;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     const ARN: &str = "acs:ram::123456789012:role/rrsa-role";
@@ -279,14 +279,6 @@ mod tests {
         fn drop(&mut self) {
             let _ = std::fs::remove_dir_all(&self.0);
         }
-    }
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
     }
 
     fn config(token_file: PathBuf) -> OidcRoleArnConfig {

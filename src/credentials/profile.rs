@@ -723,7 +723,7 @@ fn cli_spec(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use crate::credentials::test_env as env;
 
     const INI: &str = "/h/.alibabacloud/credentials.ini";
     const CLI: &str = "/h/.aliyun/config.json";
@@ -749,14 +749,6 @@ mod tests {
             secret: Zeroizing::new(secret.into()),
             token: Zeroizing::new(token.into()),
         }
-    }
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
     }
 
     // ----- paths and names

@@ -205,18 +205,10 @@ mod tests {
     use crate::credentials::sts::tests::{
         assume_role_vector_params, ASSUME_ROLE_CANON, ASSUME_ROLE_SIGNATURE,
     };
+    use crate::credentials::test_env as env;
     use crate::credentials::Static;
-    use std::collections::HashMap;
 
     const ARN: &str = "acs:ram::123456789012:role/test-role";
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
 
     fn config() -> RamRoleArnConfig {
         RamRoleArnConfig {

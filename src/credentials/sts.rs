@@ -518,6 +518,7 @@ pub(crate) mod tests {
     use super::fake::*;
     use super::*;
     use crate::credentials::http::HttpError;
+    use crate::credentials::test_env as env;
     use std::collections::HashSet;
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -773,13 +774,6 @@ pub(crate) mod tests {
 
     #[test]
     fn endpoint_from_environment() {
-        let env = |vars: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                vars.iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
         let e = env(&[
             ("ALIBABA_CLOUD_STS_REGION", "cn-shanghai"),
             ("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "TRUE"),
