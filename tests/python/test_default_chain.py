@@ -230,6 +230,16 @@ def fixed_credentials(lifetime=3600):
     return FakeCredentials.random(expiration=float(int(time.time()) + lifetime))
 
 
+def the_signed_call(calls, access_key_id):
+    """The one STS call made: answered, its signature verified, signed with `access_key_id`."""
+    assert len(calls) == 1
+    call = calls[0]
+    assert call.status == 200, (call.error_code, call.string_to_sign)
+    assert call.signature_verified
+    assert call.params["AccessKeyId"] == access_key_id
+    return call
+
+
 def error_lines(text):
     """The chain error's per-source lines (continuation lines joined to their source)."""
     assert text.startswith(CHAIN_ERROR_HEAD + "\n"), text
@@ -394,11 +404,8 @@ def test_cli_config_ram_role_arn_signed_against_sts(home):
     with FakeSts({"LTAIroleSrc": "role-src-secret"}, max_duration_seconds=3600) as sts:
         run = run_chain(home, {"ALIBABA_CLOUD_STS_ENDPOINT": sts.url})
         calls = sts.calls
-    assert len(calls) == 1
-    call = calls[0]
-    assert call.status == 200, (call.error_code, call.string_to_sign)
-    assert call.action == "AssumeRole" and call.signature_verified
-    assert call.params["AccessKeyId"] == "LTAIroleSrc"
+    call = the_signed_call(calls, "LTAIroleSrc")
+    assert call.action == "AssumeRole"
     assert "SecurityToken" not in call.params
     assert call.params["RoleArn"] == ROLE_ARN
     assert call.params["RoleSessionName"] == "cli-session"
@@ -434,11 +441,7 @@ def test_cli_config_chainable_ram_role_arn_on_an_sts_token_is_one_hop(home):
     with FakeSts({"STS.source": ("sts-src-secret", "sts-src-token")}) as sts:
         run = run_chain(home, {"ALIBABA_CLOUD_STS_ENDPOINT": sts.url, "ALIBABA_CLOUD_PROFILE": "on-sts"})
         calls = sts.calls
-    assert len(calls) == 1
-    call = calls[0]
-    assert call.status == 200, (call.error_code, call.string_to_sign)
-    assert call.signature_verified
-    assert call.params["AccessKeyId"] == "STS.source"
+    call = the_signed_call(calls, "STS.source")
     assert call.params["SecurityToken"] == "sts-src-token"
     assert call.params["RoleArn"] == ROLE_ARN_2
     assert call.params["RoleSessionName"] == "from-sts"
@@ -526,11 +529,8 @@ def test_ini_ram_role_arn_signed_against_sts(home):
     with FakeSts({"LTAIiniRoleSrc": "ini-role-secret"}) as sts:
         run = run_chain(home, {"ALIBABA_CLOUD_PROFILE": "role", "ALIBABA_CLOUD_STS_ENDPOINT": sts.url})
         calls = sts.calls
-    assert len(calls) == 1
-    call = calls[0]
-    assert call.status == 200, (call.error_code, call.string_to_sign)
-    assert call.action == "AssumeRole" and call.signature_verified
-    assert call.params["AccessKeyId"] == "LTAIiniRoleSrc"
+    call = the_signed_call(calls, "LTAIiniRoleSrc")
+    assert call.action == "AssumeRole"
     assert call.params["RoleArn"] == ROLE_ARN
     assert call.params["RoleSessionName"] == "ini-session"
     assert json.loads(call.params["Policy"]) == {"Version": "1", "Statement": []}

@@ -326,6 +326,16 @@ def make_source(imds, sts, uri, oidc_token):
     return make
 
 
+def serving_an_hour(src):
+    """Serve fresh credentials valid for an hour from now; returns (now, them, provider, name)."""
+    if src.is_sts:
+        src.fake.max_clock_skew = None  # the frozen clock moves hours ahead
+    t0 = int(time.time())
+    good = FakeCredentials.random(expiration=t0 + HOUR)
+    src.serve(good)
+    return t0, good, src.provider(), src.source_name()
+
+
 def fresh_fake(kind):
     """A server of its own (for "the server went away": it is closed during the test)."""
     if kind == "ecs":
@@ -861,13 +871,7 @@ def test_good_cached_credentials_stay_while_the_source_fails(make_source, caplog
     own = fresh_fake(kind) if fault == "refused" else None  # closed below: then it refuses
     try:
         src = make_source(kind, own)
-        if src.is_sts:
-            src.fake.max_clock_skew = None
-        t0 = int(time.time())
-        good = FakeCredentials.random(expiration=t0 + HOUR)
-        src.serve(good)
-        p = src.provider()
-        name = src.source_name()
+        t0, good, p, name = serving_an_hour(src)
         with frozen_time(t0):
             first = p.get_credentials()
         assert_same_credentials(first, good)
@@ -925,13 +929,7 @@ def test_no_secret_in_reprs_errors_or_log_records(make_source, caplog, kind):
     caplog.set_level(logging.DEBUG)  # every logger, the HTTP client's too
     caplog.set_level(logging.DEBUG, logger="ossauth")
     src = make_source(kind)
-    if src.is_sts:
-        src.fake.max_clock_skew = None
-    t0 = int(time.time())
-    good = FakeCredentials.random(expiration=t0 + HOUR)
-    src.serve(good)
-    p = src.provider()
-    name = src.source_name()
+    t0, good, p, name = serving_an_hour(src)
     texts = [repr(p), str(p)]
     with frozen_time(t0):
         creds = p.get_credentials()
