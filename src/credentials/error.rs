@@ -1,3 +1,5 @@
+//! The error every credential source returns.
+
 use std::borrow::Cow;
 use std::fmt;
 
@@ -6,6 +8,9 @@ use std::fmt;
 pub struct CredentialsError {
     pub source: Cow<'static, str>,
     pub message: String,
+    /// The source is simply absent (no such file, no variable set), as opposed to present and
+    /// failing: the default chain lists such sources apart, as "not configured".
+    pub not_configured: bool,
 }
 
 impl CredentialsError {
@@ -13,6 +18,18 @@ impl CredentialsError {
         CredentialsError {
             source: source.into(),
             message: message.into(),
+            not_configured: false,
+        }
+    }
+
+    /// An error saying that the source is not set up at all (see [`Self::not_configured`]).
+    pub fn not_configured(
+        source: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
+        CredentialsError {
+            not_configured: true,
+            ..Self::new(source, message)
         }
     }
 }

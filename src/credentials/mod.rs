@@ -7,6 +7,7 @@ pub mod ecs_ram_role;
 pub mod env;
 mod error;
 mod expiration;
+pub mod file;
 mod flat_json;
 pub mod http;
 pub mod oidc;

@@ -4,12 +4,12 @@
 //! it in place. The token is never put in an error, a log line or `Debug`.
 
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
+use super::file::{self, ReadError};
 use super::http::{HttpClient, Limits, Request};
 use super::sts;
 use super::{Credentials, CredentialsError, Provide};
@@ -199,20 +199,13 @@ impl OidcRoleArn {
 
 fn read_token_file(path: &Path) -> Result<Zeroizing<String>, String> {
     let shown = path.display();
-    let file = std::fs::File::open(path)
-        .map_err(|e| format!("cannot read the OIDC token file {shown}: {e}"))?;
-    let mut raw = Zeroizing::new(Vec::new());
-    file.take(MAX_TOKEN_BYTES + 1)
-        .read_to_end(&mut raw)
-        .map_err(|e| format!("cannot read the OIDC token file {shown}: {e}"))?;
-    if raw.len() as u64 > MAX_TOKEN_BYTES {
-        return Err(format!(
-            "the OIDC token file {shown} is larger than {MAX_TOKEN_BYTES} bytes"
-        ));
-    }
-    let Ok(text) = std::str::from_utf8(&raw) else {
-        return Err(format!("the OIDC token file {shown} is not UTF-8 text"));
-    };
+    let text = file::read_regular_text(path, MAX_TOKEN_BYTES).map_err(|e| match e {
+        ReadError::TooLarge(cap) => {
+            format!("the OIDC token file {shown} is larger than {cap} bytes")
+        }
+        ReadError::NotUtf8 => format!("the OIDC token file {shown} is not UTF-8 text"),
+        e => format!("cannot read the OIDC token file {shown}: {e}"),
+    })?;
     let token = text.trim();
     if token.is_empty() {
         return Err(format!("the OIDC token file {shown} is empty"));

@@ -9,17 +9,25 @@
 //! Errors name the file and the profile and say what is missing; they never hold a value that
 //! could be a secret (no line of the file is ever echoed).
 
+use std::collections::HashSet;
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-use super::CredentialsError;
+use super::{file, CredentialsError};
 
 /// Config files are a few KiB; a bigger one is not a config file.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The most roles a ChainableRamRoleArn profile may chain (source_profile links followed).
+/// Neither the SDK nor the CLI sets a number (the SDK recurses until Python's recursion limit,
+/// about 1,000); real chains are two or three hops. Each hop is an STS call made in turn on
+/// every refresh, and building, refreshing and dropping the chain recurse once per hop, so a
+/// chain thousands of links long (a few hundred KiB of JSON) overflowed the stack. 16 is far
+/// beyond any real chain and keeps every such recursion shallow.
+pub const MAX_CHAIN_DEPTH: usize = 16;
 
 const INI_TYPES: &str =
     "access_key, sts, ram_role_arn, ecs_ram_role, oidc_role_arn, credentials_uri";
@@ -221,8 +229,7 @@ fn source_name(profile: &str, path: &str) -> String {
 /// Reads `path` (at most 1 MiB) and parses it with [`parse_ini_profile`].
 pub fn load_ini_profile(path: &Path, profile: &str) -> Result<ProfileSpec, CredentialsError> {
     let shown = path.display().to_string();
-    let text =
-        read_capped(path).map_err(|m| CredentialsError::new(source_name(profile, &shown), m))?;
+    let text = read_capped(path, source_name(profile, &shown))?;
     parse_ini_profile(&text, profile, &shown)
 }
 
@@ -232,22 +239,20 @@ pub fn load_cli_config(
     profile: Option<&str>,
 ) -> Result<ProfileSpec, CredentialsError> {
     let shown = path.display().to_string();
-    let text = read_capped(path).map_err(|m| {
-        CredentialsError::new(source_name(profile.unwrap_or("(current)"), &shown), m)
-    })?;
+    let text = read_capped(path, source_name(profile.unwrap_or("(current)"), &shown))?;
     parse_cli_config(&text, profile, &shown)
 }
 
-fn read_capped(path: &Path) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot open the file: {e}"))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read the file: {e}"))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!("the file is larger than {MAX_FILE_BYTES} bytes"));
-    }
-    String::from_utf8(bytes).map_err(|_| "the file is not UTF-8".to_string())
+/// The file's text (zeroed on drop: it holds secrets). A missing file is "not configured"; a
+/// FIFO, directory or device is refused at once rather than read (see [`file`]).
+fn read_capped(path: &Path, source: String) -> Result<Zeroizing<String>, CredentialsError> {
+    file::read_regular_text(path, MAX_FILE_BYTES).map_err(|e| {
+        if e.is_missing() {
+            CredentialsError::not_configured(source, e.to_string())
+        } else {
+            CredentialsError::new(source, e.to_string())
+        }
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -323,6 +328,10 @@ type IniFile = Vec<(String, Vec<(String, String)>)>;
 
 fn parse_ini(text: &str) -> Result<IniFile, String> {
     let mut sections: IniFile = Vec::new();
+    // Names seen, to refuse duplicates in constant time each: a scan per line made a file of
+    // 100,000 sections or keys take most of a minute.
+    let mut section_names: HashSet<String> = HashSet::new();
+    let mut section_keys: HashSet<String> = HashSet::new();
     // Whether the last line was a key, and how far it was indented (continuations go deeper).
     let mut last_key_indent: Option<usize> = None;
     for (i, raw) in text.split('\n').enumerate() {
@@ -358,13 +367,14 @@ fn parse_ini(text: &str) -> Result<IniFile, String> {
             if name.is_empty() {
                 return Err(format!("line {lineno}: empty section name"));
             }
-            if sections.iter().any(|(n, _)| n == name) {
+            if !section_names.insert(name.to_string()) {
                 return Err(format!("line {lineno}: section '{name}' appears twice"));
             }
+            section_keys.clear();
             sections.push((name.to_string(), Vec::new()));
             continue;
         }
-        let Some((_, keys)) = sections.last_mut() else {
+        let Some((section, keys)) = sections.last_mut() else {
             return Err(format!(
                 "line {lineno}: a key outside any section (the file must start with a \
                  [section] header)"
@@ -378,11 +388,14 @@ fn parse_ini(text: &str) -> Result<IniFile, String> {
         if key.is_empty() {
             return Err(format!("line {lineno}: a value without a key"));
         }
-        if keys.iter().any(|(k, _)| *k == key) {
+        if section_keys.contains(&key) {
+            // Not the key itself: a pasted secret may stand where a key should.
             return Err(format!(
-                "line {lineno}: key '{key}' appears twice in its section"
+                "line {lineno}: a key of section '{section}' appears a second time (each \
+                 key may be set once per section)"
             ));
         }
+        section_keys.insert(key.clone());
         keys.push((key, trimmed[at + 1..].trim().to_string()));
         last_key_indent = Some(indent);
     }
@@ -436,10 +449,25 @@ pub fn parse_ini_profile(
         return Err(fail(if names.is_empty() {
             "no such profile: the file has no profiles".to_string()
         } else {
-            format!("no such profile (the file has: {})", names.join(", "))
+            format!("no such profile (the file has: {})", capped_list(&names))
         }));
     };
     ini_spec(&IniSection { keys, defaults }).map_err(fail)
+}
+
+/// How many names a message lists before "and N more".
+const LISTED: usize = 10;
+
+/// `a, b, c`, or the first [`LISTED`] names and "and N more": a file may have thousands.
+fn capped_list(names: &[&str]) -> String {
+    if names.len() <= LISTED {
+        return names.join(", ");
+    }
+    format!(
+        "{}, and {} more",
+        names[..LISTED].join(", "),
+        names.len() - LISTED
+    )
 }
 
 fn ini_spec(s: &IniSection) -> Result<ProfileSpec, String> {
@@ -714,6 +742,13 @@ fn cli_spec(
         return Err(via(format!("{what} requires source_profile")));
     };
     let role = CliRole::read(&p, what).map_err(via)?;
+    if visited.len() >= MAX_CHAIN_DEPTH {
+        return Err(format!(
+            "the ChainableRamRoleArn chain is longer than {MAX_CHAIN_DEPTH} roles ({} -> \
+             {name} -> ...); chain at most {MAX_CHAIN_DEPTH}",
+            visited.join(" -> ")
+        ));
+    }
     visited.push(name.to_string());
     let source = cli_spec(profiles, &source_name, visited)?;
     visited.pop();
@@ -1099,7 +1134,7 @@ role_session_name = sess
             ("[p]\ntype=sts\n[p]\n", "line 3: section 'p' appears twice"),
             (
                 "[p]\ntype=sts\nTYPE=sts\n",
-                "line 3: key 'type' appears twice in its section",
+                "line 3: a key of section 'p' appears a second time",
             ),
         ];
         for (text, want) in cases {
@@ -1111,6 +1146,26 @@ role_session_name = sess
         // An error anywhere fails the file, as configparser does.
         let e = ini_err("[p]\ntype=ecs_ram_role\n[q]\njunk\n", "p");
         assert!(e.contains("line 4"), "{e}");
+    }
+
+    /// A duplicate key is reported by line and section, never by its text: a secret pasted on
+    /// the wrong line (`LTAI...secret = x`) would otherwise be echoed into logs.
+    #[test]
+    fn ini_duplicate_key_is_not_echoed() {
+        let text = "[p]\ntype=sts\nPastedTokenValue123 = a\npastedtokenvalue123 = b\n";
+        let e = ini_err(text, "p");
+        assert!(e.contains("line 4") && e.contains("section 'p'"), "{e}");
+        assert!(!e.to_lowercase().contains("pastedtokenvalue123"), "{e}");
+    }
+
+    #[test]
+    fn ini_missing_profile_lists_at_most_ten() {
+        let text: String = (0..1000).map(|i| format!("[s{i}]\ntype=sts\n")).collect();
+        let e = ini_err(&text, "dev");
+        assert!(
+            e.ends_with("no such profile (the file has: s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, and 990 more)"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -1434,6 +1489,65 @@ role_session_name = sess
                  mode 'AK' requires access_key_secret"
             )
         );
+    }
+
+    /// `n` ChainableRamRoleArn profiles, `c0` -> `c1` -> ... -> `c{n-1}` -> `base` (AK).
+    fn chain_config(n: usize) -> String {
+        let mut profiles: Vec<Value> = (0..n)
+            .map(|i| {
+                let next = if i + 1 < n {
+                    format!("c{}", i + 1)
+                } else {
+                    "base".into()
+                };
+                serde_json::json!({"name": format!("c{i}"), "mode": "ChainableRamRoleArn",
+                    "source_profile": next, "ram_role_arn": format!("acs:ram::1:role/r{i}")})
+            })
+            .collect();
+        profiles.push(serde_json::json!({"name": "base", "mode": "AK",
+            "access_key_id": "i", "access_key_secret": "s"}));
+        config(Value::Array(profiles))
+    }
+
+    /// How deep a spec's sources nest.
+    fn depth(spec: &ProfileSpec) -> usize {
+        let mut d = 1;
+        let mut s = spec;
+        while let ProfileSpec::RamRoleArn { source, .. } = s {
+            d += 1;
+            s = source;
+        }
+        d
+    }
+
+    #[test]
+    fn cli_chain_depth_is_bounded() {
+        // Up to the limit, the chain is read whole.
+        let spec = cli(&chain_config(MAX_CHAIN_DEPTH), Some("c0")).unwrap();
+        assert_eq!(depth(&spec), MAX_CHAIN_DEPTH + 1);
+        // One more role is refused, with what to do.
+        let e = cli_err(&chain_config(MAX_CHAIN_DEPTH + 1), Some("c0"));
+        assert!(
+            e.starts_with(&format!(
+                "profile 'c0' in {CLI}: the ChainableRamRoleArn chain is longer than 16 roles \
+                 (c0 -> c1 -> "
+            )),
+            "{e}"
+        );
+        assert!(e.contains("c15 -> c16 -> ...); chain at most 16"), "{e}");
+    }
+
+    /// A chain thousands of links long (a few hundred KiB, under the 1 MiB cap) overflowed
+    /// the stack, killing the process: now it is a plain error, found without deep recursion.
+    #[test]
+    fn cli_chain_of_thousands_is_an_error_not_a_crash() {
+        let text = chain_config(5_000);
+        assert!(text.len() < MAX_FILE_BYTES as usize, "{}", text.len());
+        let e = cli_err(&text, Some("c0"));
+        assert!(e.contains("longer than 16 roles"), "{e}");
+        // A long loop is a long chain too.
+        let e = cli_err(&text.replace("\"base\"", "\"c0\""), Some("c0"));
+        assert!(e.contains("longer than 16 roles"), "{e}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::ecs_ram_role::{EcsRamRole, EcsRamRoleConfig, EcsRamRoleOptions};
 use super::http::{HttpClient, Limits};
 use super::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOptions};
 use super::profile::{
-    cli_profile_name, load_cli_config, load_ini_profile, profile_name, ProfileSpec,
+    cli_profile_name, load_cli_config, load_ini_profile, profile_name, ProfileSpec, MAX_CHAIN_DEPTH,
 };
 use super::ram_role_arn::{RamRoleArn, RamRoleArnConfig, RamRoleArnOptions};
 use super::uri::Uri;
@@ -151,7 +151,31 @@ impl Provide for Profile {
 }
 
 /// The source a profile names, its options filled from the environment as the SDK does.
+///
+/// Building recurses once per chained role (and so do refreshing and dropping the result):
+/// specs from files are at most [`MAX_CHAIN_DEPTH`] roles deep (and one more for the role of
+/// the last profile), and any deeper spec is refused here, measured without recursion.
 pub fn build(
+    spec: &ProfileSpec,
+    lookup: &Lookup,
+    clients: &Clients,
+) -> Result<Box<dyn Provide>, CredentialsError> {
+    let mut depth = 0;
+    let mut s = spec;
+    while let ProfileSpec::RamRoleArn { source, .. } = s {
+        depth += 1;
+        s = source;
+    }
+    if depth > MAX_CHAIN_DEPTH + 1 {
+        return Err(CredentialsError::new(
+            "profile",
+            format!("a chain of {depth} roles is longer than {MAX_CHAIN_DEPTH}"),
+        ));
+    }
+    build_spec(spec, lookup, clients)
+}
+
+fn build_spec(
     spec: &ProfileSpec,
     lookup: &Lookup,
     clients: &Clients,
@@ -181,7 +205,7 @@ pub fn build(
             sts_region,
             enable_vpc,
         } => {
-            let upstream: Arc<dyn Provide> = Arc::from(build(source, lookup, clients)?);
+            let upstream: Arc<dyn Provide> = Arc::from(build_spec(source, lookup, clients)?);
             let options = RamRoleArnOptions {
                 role_arn: Some(role_arn.clone()),
                 role_session_name: role_session_name.clone(),

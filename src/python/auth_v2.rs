@@ -14,7 +14,7 @@ use super::headers::{lowered_set, HeaderRules, Headers};
 use super::params::{url_with_query, ParamRule, Params};
 use super::request::{bucket_arg, key_arg, view, Request};
 use super::text::str_of;
-use crate::sign::{v2, KeyedMac};
+use crate::sign::{v2, KeyedMac, NameSet};
 use hmac::Hmac;
 use sha2::Sha256;
 
@@ -44,10 +44,11 @@ fn signature(
     mac: &KeyedMac<Hmac<Sha256>>,
 ) -> PyResult<(v2::StringToSign, String)> {
     let method = req.get_str(intern!(req.py(), "method"))?;
+    let additional_set = NameSet::new(additional.iter().map(String::as_str));
     let keep = |n: &str| {
         n.starts_with("x-oss-")
             || matches!(n, "content-md5" | "content-type" | "date")
-            || additional.iter().any(|a| a == n)
+            || additional_set.contains(n)
     };
     let headers = headers.collect(
         &keep,

@@ -18,7 +18,7 @@ use super::request::{bucket_arg, key_arg, view, Request};
 use super::text::{is_exact_str, str_of};
 use crate::sign::request::{EncodedParams, ParamList};
 use crate::sign::v4::{self, CanonicalRequest, Scope, StringToSign};
-use crate::sign::SigningKeyCache;
+use crate::sign::{NameSet, SigningKeyCache};
 
 /// The scope at `datetime`: region is `req.cloudbox_id or req.region or ''`, then `req.product`.
 fn scope_for(req: &Request<'_>, datetime: &str) -> PyResult<Scope> {
@@ -84,10 +84,9 @@ fn signature(
 ) -> PyResult<Signed> {
     let method = req.get_str(intern!(req.py(), "method"))?;
     let extra = additional.unwrap_or_default();
+    let extra_set = NameSet::new(extra.iter().map(String::as_str));
     let keep = |n: &str| {
-        n.starts_with("x-oss-")
-            || v4::DEFAULT_SIGNED_HEADERS.contains(&n)
-            || extra.iter().any(|a| a == n)
+        n.starts_with("x-oss-") || v4::DEFAULT_SIGNED_HEADERS.contains(&n) || extra_set.contains(n)
     };
     // In the order oss2 reads them, so that the same error comes first. The parameters are
     // encoded as they are read: V4 signs them only through `query`.

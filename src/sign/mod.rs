@@ -4,6 +4,7 @@
 pub mod encode;
 pub mod key_cache;
 pub mod keyed_mac;
+pub mod name_set;
 pub mod request;
 pub mod time_format;
 pub mod v1;
@@ -12,5 +13,6 @@ pub mod v4;
 
 pub use key_cache::SigningKeyCache;
 pub use keyed_mac::KeyedMac;
+pub use name_set::NameSet;
 pub use request::{Header, Param, SignableRequest};
 pub use time_format::UtcDateTime;

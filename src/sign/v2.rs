@@ -11,6 +11,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::encode::{base64, percent_encode_into};
+use super::name_set::NameSet;
 use super::request::{fmt_bytes, push_canonical_query, SignableRequest};
 
 /// The V2 string to sign.
@@ -31,7 +32,8 @@ impl StringToSign {
             out.extend_from_slice(part);
             out.push(b'\n');
         }
-        let signed = |n: &str| n.starts_with("x-oss-") || additional.contains(&n);
+        let additional_set = NameSet::new(additional.iter().copied());
+        let signed = |n: &str| n.starts_with("x-oss-") || additional_set.contains(n);
         for (name, value) in req.sorted_headers(signed) {
             out.extend_from_slice(name.as_bytes());
             out.push(b':');

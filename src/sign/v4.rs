@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
 use super::encode::{percent_encode_into, push_bytes, push_hex_lower};
+use super::name_set::NameSet;
 use super::request::{fmt_bytes, EncodedParams, SignableRequest};
 
 pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
@@ -142,10 +143,9 @@ fn write_canonical_request(
     query.push_canonical(b"", out);
     out.push(b'\n');
 
+    let additional_set = NameSet::new(additional.iter().map(String::as_str));
     let signed = |n: &str| {
-        n.starts_with("x-oss-")
-            || DEFAULT_SIGNED_HEADERS.contains(&n)
-            || additional.iter().any(|a| a == n)
+        n.starts_with("x-oss-") || DEFAULT_SIGNED_HEADERS.contains(&n) || additional_set.contains(n)
     };
     for (name, value) in req.sorted_headers(signed) {
         push_bytes(out, name.as_bytes());
