@@ -10,7 +10,7 @@ from ._core import (
     ProviderAuth,
     ProviderAuthV2,
     ProviderAuthV4,
-    StaticCredentialsProvider,
+    _static_provider,
     _url_with_query,
 )
 
@@ -35,7 +35,8 @@ class StsAuth(object):
     """
 
     def __init__(self, access_key_id, access_key_secret, security_token, auth_version=AUTH_VERSION_1):
-        provider = StaticCredentialsProvider(access_key_id, access_key_secret, security_token)
+        # As oss2's, even with empty keys (StaticCredentialsProvider() refuses those).
+        provider = _static_provider(access_key_id, access_key_secret, security_token)
         if auth_version == AUTH_VERSION_2:
             self.__auth = ProviderAuthV2(provider)
         elif auth_version == AUTH_VERSION_4:

@@ -60,6 +60,10 @@ class StaticCredentialsProvider:
     ) -> None: ...
     def get_credentials(self) -> Credentials: ...
 
+def _static_provider(
+    access_key_id: str, access_key_secret: str, security_token: Optional[str] = None
+) -> StaticCredentialsProvider: ...
+
 class EnvironmentVariableCredentialsProvider:
     """OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET / OSS_SESSION_TOKEN, else
     ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET / ALIBABA_CLOUD_SECURITY_TOKEN,

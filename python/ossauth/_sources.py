@@ -7,8 +7,63 @@ backoff). Constructor errors (a missing role ARN, a profile that does not exist)
 ``CredentialsError`` and name what is missing and where it was looked for.
 """
 
+import os
+
 from . import _core
 from ._refreshing import RefreshingCredentialsProvider
+
+
+# Argument checks, so that a wrong type reads as Python's own errors do ("role_arn must be str
+# or None, not int") rather than as the binding layer's conversion errors.
+
+
+def _type_error(name, wanted, value):
+    return TypeError("%s must be %s, not %s" % (name, wanted, type(value).__name__))
+
+
+def _text(name, value):
+    if value is not None and not isinstance(value, str):
+        raise _type_error(name, "str or None", value)
+    return value
+
+
+def _flag(name, value):
+    if value is not None and not isinstance(value, bool):
+        raise _type_error(name, "bool or None", value)
+    return value
+
+
+def _seconds(name, value, optional=False):
+    if optional and value is None:
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _type_error(name, "int or float" + (" or None" if optional else ""), value)
+    return value
+
+
+def _whole_seconds(name, value):
+    if value is None:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _type_error(name, "int or None", value)
+    if not 0 <= value < 2**32:
+        raise ValueError("%s is out of range: %d" % (name, value))
+    return value
+
+
+def _path(name, value):
+    if value is None:
+        return value
+    try:
+        return os.fsdecode(os.fspath(value))
+    except TypeError:
+        raise _type_error(name, "str, os.PathLike or None", value) from None
+
+
+def _provider(name, value):
+    if value is not None and not callable(getattr(value, "get_credentials", None)):
+        raise _type_error(name, "a credentials provider (with get_credentials()) or None", value)
+    return value
 
 
 def _wait_timeout(timeout, connect_timeout, read_timeout, requests=1):
@@ -36,12 +91,13 @@ class EcsRamRoleCredentialsProvider(RefreshingCredentialsProvider):
         timeout=None,
     ):
         source = _core._ecs_ram_role_source(
-            role_name,
-            endpoint=endpoint,
-            disable_imds_v1=disable_imds_v1,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
+            _text("role_name", role_name),
+            endpoint=_text("endpoint", endpoint),
+            disable_imds_v1=_flag("disable_imds_v1", disable_imds_v1),
+            connect_timeout=_seconds("connect_timeout", connect_timeout),
+            read_timeout=_seconds("read_timeout", read_timeout),
         )
+        _seconds("timeout", timeout, optional=True)
         return super().__new__(cls, source, timeout=_wait_timeout(timeout, connect_timeout, read_timeout, 3))
 
 
@@ -74,21 +130,22 @@ class RamRoleArnCredentialsProvider(RefreshingCredentialsProvider):
         timeout=None,
     ):
         fetch = _core._ram_role_arn_source(
-            role_arn,
-            access_key_id=access_key_id,
-            access_key_secret=access_key_secret,
-            security_token=security_token,
-            source=source,
-            role_session_name=role_session_name,
-            policy=policy,
-            external_id=external_id,
-            duration_seconds=duration_seconds,
-            sts_endpoint=sts_endpoint,
-            sts_region=sts_region,
-            enable_vpc=enable_vpc,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
+            _text("role_arn", role_arn),
+            access_key_id=_text("access_key_id", access_key_id),
+            access_key_secret=_text("access_key_secret", access_key_secret),
+            security_token=_text("security_token", security_token),
+            source=_provider("source", source),
+            role_session_name=_text("role_session_name", role_session_name),
+            policy=_text("policy", policy),
+            external_id=_text("external_id", external_id),
+            duration_seconds=_whole_seconds("duration_seconds", duration_seconds),
+            sts_endpoint=_text("sts_endpoint", sts_endpoint),
+            sts_region=_text("sts_region", sts_region),
+            enable_vpc=_flag("enable_vpc", enable_vpc),
+            connect_timeout=_seconds("connect_timeout", connect_timeout),
+            read_timeout=_seconds("read_timeout", read_timeout),
         )
+        _seconds("timeout", timeout, optional=True)
         return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, connect_timeout, read_timeout, 2))
 
 
@@ -117,18 +174,19 @@ class OidcRoleArnCredentialsProvider(RefreshingCredentialsProvider):
         timeout=None,
     ):
         fetch = _core._oidc_role_arn_source(
-            role_arn,
-            oidc_provider_arn,
-            None if oidc_token_file is None else str(oidc_token_file),
-            role_session_name=role_session_name,
-            policy=policy,
-            duration_seconds=duration_seconds,
-            sts_endpoint=sts_endpoint,
-            sts_region=sts_region,
-            enable_vpc=enable_vpc,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
+            _text("role_arn", role_arn),
+            _text("oidc_provider_arn", oidc_provider_arn),
+            _path("oidc_token_file", oidc_token_file),
+            role_session_name=_text("role_session_name", role_session_name),
+            policy=_text("policy", policy),
+            duration_seconds=_whole_seconds("duration_seconds", duration_seconds),
+            sts_endpoint=_text("sts_endpoint", sts_endpoint),
+            sts_region=_text("sts_region", sts_region),
+            enable_vpc=_flag("enable_vpc", enable_vpc),
+            connect_timeout=_seconds("connect_timeout", connect_timeout),
+            read_timeout=_seconds("read_timeout", read_timeout),
         )
+        _seconds("timeout", timeout, optional=True)
         return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, connect_timeout, read_timeout))
 
 
@@ -137,7 +195,12 @@ class UriCredentialsProvider(RefreshingCredentialsProvider):
     ``{"Code": "Success", "AccessKeyId", "AccessKeySecret", "SecurityToken", "Expiration"}``."""
 
     def __new__(cls, uri=None, *, connect_timeout=5.0, read_timeout=10.0, timeout=None):
-        fetch = _core._uri_source(uri, connect_timeout=connect_timeout, read_timeout=read_timeout)
+        fetch = _core._uri_source(
+            _text("uri", uri),
+            connect_timeout=_seconds("connect_timeout", connect_timeout),
+            read_timeout=_seconds("read_timeout", read_timeout),
+        )
+        _seconds("timeout", timeout, optional=True)
         return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, connect_timeout, read_timeout))
 
 
@@ -152,7 +215,9 @@ class ProfileCredentialsProvider(RefreshingCredentialsProvider):
     """
 
     def __new__(cls, profile=None, path=None, *, refresh_interval=300.0, timeout=None):
-        fetch = _core._profile_source(profile, None if path is None else str(path))
+        _seconds("refresh_interval", refresh_interval, optional=True)
+        _seconds("timeout", timeout, optional=True)
+        fetch = _core._profile_source(_text("profile", profile), _path("path", path))
         # A role profile may chain two STS calls.
         return super().__new__(
             cls, fetch, refresh_interval=refresh_interval, timeout=_wait_timeout(timeout, 5.0, 10.0, 2)
@@ -172,7 +237,9 @@ class DefaultCredentialsProvider(RefreshingCredentialsProvider):
     """
 
     def __new__(cls, *, ecs_metadata_endpoint=None, refresh_interval=300.0, timeout=None):
-        fetch = _core._default_chain_source(ecs_metadata_endpoint)
+        _seconds("refresh_interval", refresh_interval, optional=True)
+        _seconds("timeout", timeout, optional=True)
+        fetch = _core._default_chain_source(_text("ecs_metadata_endpoint", ecs_metadata_endpoint))
         return super().__new__(
             cls, fetch, refresh_interval=refresh_interval, timeout=_wait_timeout(timeout, 5.0, 10.0, 2)
         )

@@ -375,16 +375,17 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
     /// The error for a caller left without credentials after failed refreshes.
     fn failure(&self, state: &RefreshState) -> CredentialsError {
         match &state.last_error {
+            // The first failure is just its cause: nothing about retries to say yet.
+            Some(e) if state.failures <= 1 => e.clone(),
             Some(e) => CredentialsError::new(
                 e.source.clone(),
                 format!(
                     // A multi-line cause (the default chain's list) gets the count on a line
                     // of its own, so that it does not read as part of the last source's line.
-                    "{}{}({} failed attempt{} in a row, and no unexpired credentials cached)",
+                    "{}{}(failed {} times in a row; no earlier credentials are still valid)",
                     e.message,
                     if e.message.contains('\n') { "\n" } else { " " },
                     state.failures,
-                    if state.failures == 1 { "" } else { "s" }
                 ),
             ),
             None => CredentialsError::new(self.inner.options.source.clone(), "no credentials"),

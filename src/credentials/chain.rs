@@ -1,6 +1,8 @@
 //! The default credentials chain: sources tried in order, the first that works wins and is
 //! tried first next time (so a refresh does not walk the failing ones again). When all fail,
-//! one error lists every source and why.
+//! one error says what to do, then lists the sources that failed and why, then those that are
+//! simply not configured (an absent file, unset variables), so that the real failure stands
+//! out.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -15,6 +17,8 @@ pub struct Chain {
     sources: Vec<(String, Box<dyn Provide>)>,
     /// Index of the source that worked last, or [`NONE`].
     last: AtomicUsize,
+    /// What to do when no source works: the first sentence of the error.
+    advice: Option<String>,
 }
 
 impl Chain {
@@ -22,7 +26,14 @@ impl Chain {
         Chain {
             sources,
             last: AtomicUsize::new(NONE),
+            advice: None,
         }
+    }
+
+    /// The chain, its all-failed error starting with `advice` (what to do to get credentials).
+    pub fn with_advice(mut self, advice: impl Into<String>) -> Self {
+        self.advice = Some(advice.into());
+        self
     }
 
     /// Name of the source that worked last, if any has.
@@ -73,6 +84,7 @@ impl Provide for Chain {
             .into_iter()
             .chain((0..self.sources.len()).filter(|&i| i != last));
         let mut failures = Vec::new();
+        let mut absent = Vec::new();
         for i in order {
             let (name, source) = &self.sources[i];
             let outcome = source.provide().and_then(|c| match c.expiration() {
@@ -93,17 +105,31 @@ impl Provide for Chain {
                 }
                 Err(e) => {
                     log::debug!("{SOURCE}: {name} failed: {e}");
-                    failures.push(line(name, &e));
+                    if e.not_configured {
+                        absent.push(line(name, &e));
+                    } else {
+                        failures.push(line(name, &e));
+                    }
                 }
             }
         }
-        Err(CredentialsError::new(
-            SOURCE,
-            format!(
-                "no source gave credentials; tried, in order:\n{}",
-                failures.join("\n")
-            ),
-        ))
+        let mut message = String::from("no source gave credentials.");
+        if let Some(advice) = &self.advice {
+            message.push(' ');
+            message.push_str(advice);
+        }
+        if !failures.is_empty() {
+            message.push_str("\nFailed, in the order tried:\n");
+            message.push_str(&failures.join("\n"));
+        }
+        if !absent.is_empty() {
+            message.push_str("\nNot configured:\n");
+            message.push_str(&absent.join("\n"));
+        }
+        let mut e = CredentialsError::new(SOURCE, message);
+        // Nothing failed: there is simply nothing to get credentials from.
+        e.not_configured = failures.is_empty();
+        Err(e)
     }
 }
 
@@ -233,7 +259,8 @@ mod tests {
         assert_eq!(e.source, "default credentials chain");
         assert_eq!(
             e.message,
-            "no source gave credentials; tried, in order:\n\
+            "no source gave credentials.\n\
+             Failed, in the order tried:\n\
              \x20 - ECS RAM role (http://100.100.100.200): connection refused\n\
              \x20 - environment variables: OSS_ACCESS_KEY_ID is not set\n\
              \x20 - credentials.ini: profile 'default' in /h/.alibabacloud/credentials.ini: \
@@ -242,6 +269,42 @@ mod tests {
         );
         // The last success is still reported: nothing better has replaced it.
         assert_eq!(chain.last_used(), Some("ECS RAM role"));
+    }
+
+    /// Absent sources are listed apart from failing ones, after the advice.
+    #[test]
+    fn not_configured_sources_are_listed_apart() {
+        struct Absent(&'static str);
+        impl Provide for Absent {
+            fn provide(&self) -> Result<Credentials, CredentialsError> {
+                Err(CredentialsError::not_configured(self.0, "no such file"))
+            }
+        }
+        let (broken, _) = fake("ini", false, "ini", "line 3: expected 'key = value'");
+        let chain = Chain::new(vec![
+            ("env".into(), Box::new(Absent("env"))),
+            broken,
+            ("json".into(), Box::new(Absent("json"))),
+        ])
+        .with_advice("Set X.");
+        let e = chain.provide().unwrap_err();
+        assert_eq!(
+            e.message,
+            "no source gave credentials. Set X.\n\
+             Failed, in the order tried:\n\
+             \x20 - ini: line 3: expected 'key = value'\n\
+             Not configured:\n\
+             \x20 - env: no such file\n\
+             \x20 - json: no such file"
+        );
+        assert!(!e.not_configured);
+        let only_absent = Chain::new(vec![("env".into(), Box::new(Absent("env")) as _)]);
+        let e = only_absent.provide().unwrap_err();
+        assert_eq!(
+            e.message,
+            "no source gave credentials.\nNot configured:\n  - env: no such file"
+        );
+        assert!(e.not_configured);
     }
 
     #[test]

@@ -82,7 +82,14 @@ pub fn default_chain(lookup: Lookup, ecs_endpoint: Option<String>, clients: Clie
         let source = Uri::new(None, get, Limits::default(), clients.http.clone());
         sources.push(("credentials URI".into(), or_broken(source)));
     }
-    Chain::new(sources)
+    let ini = ini_path(get).map_or_else(
+        || "~/.alibabacloud/credentials.ini".to_string(),
+        |p| p.display().to_string(),
+    );
+    Chain::new(sources).with_advice(format!(
+        "To give it some, set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or create {ini} \
+         (a [default] profile), or run on ECS with a RAM role attached to the instance."
+    ))
 }
 
 #[cfg(test)]
@@ -152,6 +159,34 @@ mod tests {
         ]);
         assert_eq!(c.provide().unwrap().access_key_id(), "AKenv");
         assert_eq!(c.last_used(), Some("environment variables"));
+    }
+
+    /// Nothing configured (no variables, no files): what to do, then each absent source, and
+    /// the ECS attempt (which did fail) apart.
+    #[test]
+    fn nothing_configured_says_what_to_do() {
+        let c = chain(&[("HOME", "/nonexistent-home")]);
+        let e = c.provide().unwrap_err().to_string();
+        assert_eq!(
+            e.lines().next().unwrap(),
+            "default credentials chain: no source gave credentials. To give it some, set \
+             OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or create \
+             /nonexistent-home/.alibabacloud/credentials.ini (a [default] profile), or run on \
+             ECS with a RAM role attached to the instance."
+        );
+        let (failed, absent) = e.split_once("\nNot configured:\n").unwrap();
+        assert!(failed.ends_with("(role discovery: HTTP 404)"), "{e}");
+        assert_eq!(
+            absent.lines().collect::<Vec<_>>(),
+            [
+                "  - environment variables: neither OSS_ACCESS_KEY_ID nor \
+                 ALIBABA_CLOUD_ACCESS_KEY_ID is set (with its secret in OSS_ACCESS_KEY_SECRET or \
+                 ALIBABA_CLOUD_ACCESS_KEY_SECRET)",
+                "  - profile '(current)' in /nonexistent-home/.aliyun/config.json: no such file",
+                "  - profile 'default' in /nonexistent-home/.alibabacloud/credentials.ini: no \
+                 such file",
+            ]
+        );
     }
 
     #[test]

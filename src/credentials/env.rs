@@ -45,7 +45,22 @@ pub fn from_lookup(
         };
         return Ok(Credentials::new(id, secret, get(names.token), None));
     }
-    Err(CredentialsError::new(
+    // A secret or token without its id is a mistake to point out; nothing at all is a source
+    // that is simply not in use.
+    for names in &FAMILIES {
+        for set in [names.secret, names.token] {
+            if get(set).is_some() {
+                return Err(CredentialsError::new(
+                    SOURCE,
+                    format!(
+                        "{set} is set, but neither OSS_ACCESS_KEY_ID nor \
+                         ALIBABA_CLOUD_ACCESS_KEY_ID is"
+                    ),
+                ));
+            }
+        }
+    }
+    Err(CredentialsError::not_configured(
         SOURCE,
         "neither OSS_ACCESS_KEY_ID nor ALIBABA_CLOUD_ACCESS_KEY_ID is set (with its secret \
          in OSS_ACCESS_KEY_SECRET or ALIBABA_CLOUD_ACCESS_KEY_SECRET)",
@@ -104,5 +119,13 @@ mod tests {
         let e = from_lookup(env(&[])).unwrap_err();
         assert!(e.to_string().contains("OSS_ACCESS_KEY_ID"), "{e}");
         assert!(e.to_string().contains("ALIBABA_CLOUD_ACCESS_KEY_ID"), "{e}");
+        assert!(e.not_configured);
+        let e = from_lookup(env(&[("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s")])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "environment variables: ALIBABA_CLOUD_ACCESS_KEY_SECRET is set, but neither \
+             OSS_ACCESS_KEY_ID nor ALIBABA_CLOUD_ACCESS_KEY_ID is"
+        );
+        assert!(!e.not_configured);
     }
 }

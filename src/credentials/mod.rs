@@ -1,5 +1,6 @@
 //! Credentials and their sources. Each source is one file and implements [`Provide`].
 
+mod arn;
 pub mod cache;
 pub mod chain;
 pub mod default_chain;
@@ -22,6 +23,7 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+pub use arn::check_role_arn;
 pub use cache::{Fetched, RefreshingCache};
 pub use env::EnvironmentVariable;
 pub use error::CredentialsError;

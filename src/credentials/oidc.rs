@@ -106,6 +106,9 @@ impl OidcRoleArnConfig {
                 "role_arn is required: pass role_arn= or set ALIBABA_CLOUD_ROLE_ARN",
             ));
         }
+        if let Err(why) = super::check_role_arn(&self.role_arn) {
+            return Err(CredentialsError::new(SOURCE, why));
+        }
         let fail = |msg: String| Err(CredentialsError::new(source_name(&self.role_arn), msg));
         if self.oidc_provider_arn.is_empty() {
             return fail(

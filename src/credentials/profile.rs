@@ -1667,7 +1667,7 @@ role_session_name = sess
         let e = load_ini_profile(&missing, "dev").unwrap_err().to_string();
         assert!(
             e.starts_with(&format!(
-                "profile 'dev' in {}: cannot open",
+                "profile 'dev' in {}: no such file",
                 missing.display()
             )),
             "{e}"

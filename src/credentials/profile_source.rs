@@ -138,15 +138,21 @@ impl Profile {
 
     /// Reads the file now: a constructor's check that the profile exists and is complete.
     pub fn check(&self) -> Result<(), CredentialsError> {
+        self.source().map(|_| ())
+    }
+
+    /// The source the profile names; an error in what it says (a malformed role ARN) names
+    /// the profile and the file, where it is to be fixed.
+    fn source(&self) -> Result<Box<dyn Provide>, CredentialsError> {
         let spec = self.file.load()?;
-        build(&spec, &self.lookup, &self.clients).map(|_| ())
+        build(&spec, &self.lookup, &self.clients)
+            .map_err(|e| CredentialsError::new(self.name.clone(), e.to_string()))
     }
 }
 
 impl Provide for Profile {
     fn provide(&self) -> Result<Credentials, CredentialsError> {
-        let spec = self.file.load()?;
-        build(&spec, &self.lookup, &self.clients)?.provide()
+        self.source()?.provide()
     }
 }
 
@@ -309,7 +315,11 @@ mod tests {
         assert_eq!(profile.provide().unwrap().access_key_id(), "AK2");
         std::fs::remove_file(&path).unwrap();
         let e = profile.provide().unwrap_err();
-        assert!(e.to_string().contains("cannot open the file"), "{e}");
+        assert!(
+            e.to_string().ends_with("credentials.ini: no such file"),
+            "{e}"
+        );
+        assert!(e.not_configured);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -220,27 +220,73 @@ pub struct PyStaticProvider {
     pub credentials: Py<PyCredentials>,
 }
 
-#[pymethods]
+/// An optional str argument (None or absent: empty), with Python's wording for a wrong type.
+fn optional_text(v: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<String> {
+    match v.filter(|v| !v.is_none()) {
+        Some(v) => text_arg(v, what),
+        None => Ok(String::new()),
+    }
+}
+
 impl PyStaticProvider {
-    #[new]
-    #[pyo3(signature = (access_key_id="", access_key_secret="", security_token=""))]
-    fn py_new(
+    fn build(
         py: Python<'_>,
-        access_key_id: &str,
-        access_key_secret: &str,
-        security_token: Option<&str>,
+        id: String,
+        secret: Zeroizing<String>,
+        token: String,
     ) -> PyResult<Self> {
-        let token = security_token.filter(|t| !t.is_empty()).map(str::to_owned);
-        let inner = core::Static(core::Credentials::new(
-            access_key_id,
-            access_key_secret,
-            token,
-            None,
-        ));
+        let token = Some(token).filter(|t| !t.is_empty());
+        let inner = core::Static(core::Credentials::new(id, secret.as_str(), token, None));
         let creds = inner.provide().map_err(|e| credentials_error(&e))?;
         Ok(PyStaticProvider {
             credentials: Py::new(py, PyCredentials::from_core(py, creds))?,
         })
+    }
+}
+
+/// `StaticCredentialsProvider` as oss2 builds it, empty keys included: `StsAuth` signs with
+/// whatever it is given, as oss2's does.
+#[pyfunction]
+#[pyo3(signature = (access_key_id, access_key_secret, security_token=None))]
+pub fn _static_provider(
+    py: Python<'_>,
+    access_key_id: &Bound<'_, PyAny>,
+    access_key_secret: &Bound<'_, PyAny>,
+    security_token: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyStaticProvider> {
+    PyStaticProvider::build(
+        py,
+        text_arg(access_key_id, "access_key_id")?,
+        Zeroizing::new(text_arg(access_key_secret, "access_key_secret")?),
+        optional_text(security_token, "security_token")?,
+    )
+}
+
+#[pymethods]
+impl PyStaticProvider {
+    #[new]
+    #[pyo3(
+        signature = (access_key_id=None, access_key_secret=None, security_token=None),
+        text_signature = "(access_key_id='', access_key_secret='', security_token='')"
+    )]
+    fn py_new(
+        py: Python<'_>,
+        access_key_id: Option<&Bound<'_, PyAny>>,
+        access_key_secret: Option<&Bound<'_, PyAny>>,
+        security_token: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let id = optional_text(access_key_id, "access_key_id")?;
+        let secret = Zeroizing::new(optional_text(access_key_secret, "access_key_secret")?);
+        let token = optional_text(security_token, "security_token")?;
+        if id.is_empty() && secret.is_empty() {
+            // oss2 accepts it and every request then fails with a 403 from OSS.
+            return Err(PyValueError::new_err(
+                "StaticCredentialsProvider needs an AccessKey: access_key_id and \
+                 access_key_secret are both empty (for public-read buckets use \
+                 AnonymousAuth instead)",
+            ));
+        }
+        Self::build(py, id, secret, token)
     }
 
     fn get_credentials(&self, py: Python<'_>) -> Py<PyCredentials> {

@@ -58,5 +58,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(clock::_restore_clock, m)?)?;
     m.add_function(wrap_pyfunction!(clock::_now_micros, m)?)?;
     m.add_function(wrap_pyfunction!(params::_url_with_query, m)?)?;
+    m.add_function(wrap_pyfunction!(credentials::_static_provider, m)?)?;
     Ok(())
 }

@@ -207,8 +207,93 @@ def test_static_provider():
     assert (c.get_access_key_id(), c.get_access_key_secret(), c.get_security_token()) == (AK, SK, TOKEN)
     c = ossauth.StaticCredentialsProvider(AK, SK).get_credentials()
     assert (c.access_key_id, c.access_key_secret) == (AK, SK) and not c.security_token
-    c = ossauth.StaticCredentialsProvider().get_credentials()
-    assert c.has_keys() is False
+    # No key at all is refused at once (oss2 accepts it; every request then fails with 403).
+    for empty in [(), ("", ""), ("", "", TOKEN)]:
+        with pytest.raises(ValueError) as e:
+            ossauth.StaticCredentialsProvider(*empty)
+        assert str(e.value) == (
+            "StaticCredentialsProvider needs an AccessKey: access_key_id and access_key_secret are both "
+            "empty (for public-read buckets use AnonymousAuth instead)")
+    # StsAuth signs with what it is given, as oss2's does.
+    assert ossauth.StsAuth("", "", "").auth_version() == "v1"
+
+
+#: (what is built, how, the message Python would give) for arguments of the wrong type.
+WRONG_TYPES = [
+    ("Credentials", lambda: ossauth.Credentials(1, SK), "access_key_id must be str, not int"),
+    ("Credentials", lambda: ossauth.Credentials(AK, b"s"), "access_key_secret must be str, not bytes"),
+    ("StaticCredentialsProvider", lambda: ossauth.StaticCredentialsProvider(1, SK),
+     "access_key_id must be str, not int"),
+    ("StaticCredentialsProvider", lambda: ossauth.StaticCredentialsProvider(AK, SK, 5),
+     "security_token must be str, not int"),
+    ("RamRoleArnCredentialsProvider", lambda: ossauth.RamRoleArnCredentialsProvider(role_arn=1),
+     "role_arn must be str or None, not int"),
+    ("RamRoleArnCredentialsProvider", lambda: ossauth.RamRoleArnCredentialsProvider(
+        "acs:ram::1:role/r", access_key_id=AK, access_key_secret=SK, duration_seconds="3600"),
+     "duration_seconds must be int or None, not str"),
+    ("RamRoleArnCredentialsProvider", lambda: ossauth.RamRoleArnCredentialsProvider(
+        "acs:ram::1:role/r", access_key_id=AK, access_key_secret=SK, enable_vpc="yes"),
+     "enable_vpc must be bool or None, not str"),
+    ("RamRoleArnCredentialsProvider", lambda: ossauth.RamRoleArnCredentialsProvider(
+        "acs:ram::1:role/r", access_key_id=AK, access_key_secret=SK, connect_timeout="5"),
+     "connect_timeout must be int or float, not str"),
+    ("RamRoleArnCredentialsProvider", lambda: ossauth.RamRoleArnCredentialsProvider(
+        "acs:ram::1:role/r", source="not a provider"),
+     "source must be a credentials provider (with get_credentials()) or None, not str"),
+    ("OidcRoleArnCredentialsProvider", lambda: ossauth.OidcRoleArnCredentialsProvider(
+        "acs:ram::1:role/r", "acs:ram::1:oidc-provider/p", 7),
+     "oidc_token_file must be str, os.PathLike or None, not int"),
+    ("EcsRamRoleCredentialsProvider", lambda: ossauth.EcsRamRoleCredentialsProvider(role_name=3),
+     "role_name must be str or None, not int"),
+    ("EcsRamRoleCredentialsProvider", lambda: ossauth.EcsRamRoleCredentialsProvider(disable_imds_v1=1),
+     "disable_imds_v1 must be bool or None, not int"),
+    ("UriCredentialsProvider", lambda: ossauth.UriCredentialsProvider(uri=b"http://h"),
+     "uri must be str or None, not bytes"),
+    ("UriCredentialsProvider", lambda: ossauth.UriCredentialsProvider("http://127.0.0.1:1/c", timeout="1"),
+     "timeout must be int or float or None, not str"),
+    ("ProfileCredentialsProvider", lambda: ossauth.ProfileCredentialsProvider(profile=1),
+     "profile must be str or None, not int"),
+    ("ProfileCredentialsProvider", lambda: ossauth.ProfileCredentialsProvider(path=1.5),
+     "path must be str, os.PathLike or None, not float"),
+    ("DefaultCredentialsProvider", lambda: ossauth.DefaultCredentialsProvider(ecs_metadata_endpoint=1),
+     "ecs_metadata_endpoint must be str or None, not int"),
+    ("DefaultCredentialsProvider", lambda: ossauth.DefaultCredentialsProvider(refresh_interval="60"),
+     "refresh_interval must be int or float or None, not str"),
+]
+
+
+@pytest.mark.parametrize("what,build,message", WRONG_TYPES, ids=[m for _, _, m in WRONG_TYPES])
+def test_constructor_type_errors_read_like_python(what, build, message):
+    """A wrong type is a TypeError worded as Python's own ("x must be str, not int"), never the
+    binding layer's ("argument 'x': 'int' object cannot be converted to 'PyString'")."""
+    with pytest.raises(TypeError) as e:
+        build()
+    assert str(e.value) == message, what
+
+
+@pytest.mark.parametrize("arn,why", [
+    ("oss-reader", "it does not start with acs:ram::"),
+    ("acs:ram::123456789012:user/alice", "no :role/ after the account id"),
+    ("acs:ram::12345678901x:role/r", "the account id must be digits"),
+    ("acs:ram::1:role/a b", "the role name may hold only letters, digits, '.', '-' and '_'"),
+])
+def test_role_arns_that_are_not_role_arns_fail_at_construction(arn, why, tmp_path):
+    """RamRoleArn, OIDC and a profile naming a role: the ARN is checked when the provider is
+    built, instead of failing at every refresh with an STS error."""
+    message = ("role_arn must be acs:ram::<account id>:role/<role name>, such as "
+               "acs:ram::123456789012:role/oss-reader (%s)" % why)
+    with pytest.raises(ossauth.CredentialsError) as e:
+        ossauth.RamRoleArnCredentialsProvider(arn, access_key_id=AK, access_key_secret=SK)
+    assert str(e.value) == "RAM role ARN: " + message
+    with pytest.raises(ossauth.CredentialsError) as e:
+        ossauth.OidcRoleArnCredentialsProvider(arn, "acs:ram::1:oidc-provider/p", str(tmp_path / "t"))
+    assert str(e.value) == "OIDC role ARN: " + message
+    ini = tmp_path / "credentials.ini"
+    ini.write_text("[default]\ntype = ram_role_arn\naccess_key_id = %s\naccess_key_secret = %s\n"
+                   "role_arn = %s\n" % (AK, SK, arn))
+    with pytest.raises(ossauth.CredentialsError) as e:
+        ossauth.ProfileCredentialsProvider(path=ini)
+    assert str(e.value) == "profile 'default' in %s: RAM role ARN: %s" % (ini, message)
 
 
 def test_env_oss_names(clean_env):

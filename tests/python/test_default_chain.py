@@ -42,7 +42,10 @@ ROLE_ARN_2 = "acs:ram::%s:role/second-role" % ACCOUNT
 OIDC_PROVIDER_ARN = "acs:ram::%s:oidc-provider/ack-rrsa-test" % ACCOUNT
 OIDC_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL29pZGMiLCJzdWIiOiJzYSIsImF1ZCI6InN0cyJ9.c2lnbmF0dXJl"
 
-CHAIN_ERROR_HEAD = "default credentials chain: no source gave credentials; tried, in order:"
+CHAIN_ERROR_HEAD = "default credentials chain: no source gave credentials."
+#: What the chain's error says to do, after its head.
+CHAIN_ADVICE = ("To give it some, set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or create %s (a [default] "
+                "profile), or run on ECS with a RAM role attached to the instance.")
 
 # ---------------------------------------------------------------------------------------------
 # The subprocess
@@ -240,12 +243,34 @@ def the_signed_call(calls, access_key_id):
     return call
 
 
+def error_sections(text):
+    """The chain error's two lists: (failed, not configured), each a list of per-source lines
+    (continuation lines joined to their source), in the order the sources were tried."""
+    assert text.startswith(CHAIN_ERROR_HEAD + " To give it some, "), text
+    first, _, rest = text.partition("\n")
+    assert first.endswith("on ECS with a RAM role attached to the instance."), text
+    rest = "\n" + rest
+    failed_text, _, absent_text = rest.partition("\nNot configured:\n")
+    sections = []
+    for part, head in ((failed_text, "\nFailed, in the order tried:\n"), (absent_text, "")):
+        if head:
+            if not part:
+                sections.append([])
+                continue
+            assert part.startswith(head), text
+            part = part[len(head):]
+        if not part:
+            sections.append([])
+            continue
+        assert part.startswith("  - "), text
+        sections.append(part[len("  - "):].split("\n  - "))
+    return sections[0], sections[1]
+
+
 def error_lines(text):
-    """The chain error's per-source lines (continuation lines joined to their source)."""
-    assert text.startswith(CHAIN_ERROR_HEAD + "\n"), text
-    body = text[len(CHAIN_ERROR_HEAD) + 1:]
-    assert body.startswith("  - "), text
-    return body[len("  - "):].split("\n  - ")
+    """Every source's line of the chain error: the failed ones, then the not configured."""
+    failed, absent = error_sections(text)
+    return failed + absent
 
 
 @pytest.fixture
@@ -574,8 +599,8 @@ def test_ini_credentials_file_variable_replaces_the_home_file(home, tmp_path):
     assert run.source_name == ini_name("work", elsewhere)
     # The variable's file has no [default]: the $HOME file's [default] is not a fallback.
     run = run_chain(home, {"ALIBABA_CLOUD_CREDENTIALS_FILE": str(elsewhere)})
-    lines = error_lines(run.error)
-    assert lines[-1].startswith(ini_name("default", elsewhere) + ": "), lines
+    failed, _ = error_sections(run.error)
+    assert len(failed) == 1 and failed[0].startswith(ini_name("default", elsewhere) + ": "), failed
     assert "LTAIiniAK" not in run.error
 
 
@@ -702,6 +727,30 @@ def test_all_sources_fail_each_listed_in_order_with_a_reason_and_no_secret(home)
     for secret in secrets_:
         assert secret not in text, "secret %r in the error" % secret
         assert secret not in run.stderr, "secret %r in the subprocess's stderr" % secret
+
+
+def test_nothing_configured_says_what_to_do_and_lists_absent_sources_apart(home):
+    """No variables, no files: the error says how to get credentials, and lists the absent
+    sources as "not configured" -- no failure among them, no retry or cache jargon. A file
+    that is there but broken is a failure, listed first."""
+    run = run_chain(home)
+    text = run.error
+    assert text.split("\n")[0] == CHAIN_ERROR_HEAD + " " + CHAIN_ADVICE % ini_path(home)
+    failed, absent = error_sections(text)
+    assert failed == []
+    assert absent == [
+        "environment variables: neither OSS_ACCESS_KEY_ID nor ALIBABA_CLOUD_ACCESS_KEY_ID is set (with its "
+        "secret in OSS_ACCESS_KEY_SECRET or ALIBABA_CLOUD_ACCESS_KEY_SECRET)",
+        "%s: no such file" % ini_name("(current)", cli_path(home)),
+        "%s: no such file" % ini_name("default", ini_path(home)),
+    ]
+    for jargon in ("attempt", "in a row", "cached", "unexpired"):
+        assert jargon not in text, jargon
+
+    ini = write_ini(home, "[default]\ntype = access_key\n")
+    failed, absent = error_sections(run_chain(home).error)
+    assert failed == ["%s: type 'access_key' requires access_key_id" % ini_name("default", ini)]
+    assert [line.split(":")[0] for line in absent] == ["environment variables", ini_name("(current)", cli_path(home))]
 
 
 # ---------------------------------------------------------------------------------------------
