@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
+use super::wiped_json::WipedJson;
 use super::CredentialsError;
 
 /// Config files are a few KiB; a bigger one is not a config file.
@@ -238,16 +239,20 @@ pub fn load_cli_config(
     parse_cli_config(&text, profile, &shown)
 }
 
-fn read_capped(path: &Path) -> Result<String, String> {
+/// The file's text holds secrets: it is zeroed when dropped, as is the buffer it was read into.
+fn read_capped(path: &Path) -> Result<Zeroizing<String>, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open the file: {e}"))?;
-    let mut bytes = Vec::new();
+    let mut bytes = Zeroizing::new(Vec::new());
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read the file: {e}"))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(format!("the file is larger than {MAX_FILE_BYTES} bytes"));
     }
-    String::from_utf8(bytes).map_err(|_| "the file is not UTF-8".to_string())
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => Ok(Zeroizing::new(text.to_owned())),
+        Err(_) => Err("the file is not UTF-8".to_string()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -563,9 +568,10 @@ pub fn parse_cli_config(
 ) -> Result<ProfileSpec, CredentialsError> {
     let shown_name = profile.unwrap_or("(current)");
     let fail = |name: &str, m: String| CredentialsError::new(source_name(name, path_for_errors), m);
-    let config: Value =
-        serde_json::from_str(text).map_err(|e| fail(shown_name, format!("malformed JSON: {e}")))?;
-    let Value::Object(config) = config else {
+    // Wiped when dropped: the profiles' secrets are strings in it.
+    let config =
+        WipedJson::from_str(text).map_err(|e| fail(shown_name, format!("malformed JSON: {e}")))?;
+    let Value::Object(config) = &*config else {
         return Err(fail(
             shown_name,
             "malformed config: the top level is not an object".into(),
