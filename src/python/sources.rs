@@ -20,6 +20,7 @@ use crate::credentials::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOption
 use crate::credentials::profile::{cli_config_path, ini_path};
 use crate::credentials::profile_source::{Clients, Lookup, Profile, ProfileFile};
 use crate::credentials::ram_role_arn::{RamRoleArn, RamRoleArnConfig, RamRoleArnOptions};
+use crate::credentials::service_text::escaped;
 use crate::credentials::uri::Uri;
 use crate::credentials::{Credentials, CredentialsError, EnvironmentVariable, Provide, Static};
 
@@ -98,7 +99,7 @@ impl Provide for PythonProvider {
                 let text = e.value(py).str().map(|s| s.to_string()).unwrap_or_default();
                 CredentialsError::new(
                     format!("{}.get_credentials()", self.name),
-                    format!("raised {kind}: {text}"),
+                    format!("raised {kind}: {}", escaped(&text, 500)),
                 )
             })
         })

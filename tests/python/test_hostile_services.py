@@ -22,6 +22,7 @@ from fake_services import (
     FakeCredentialsUri,
     FakeImds,
     FakeSts,
+    _Response,
 )
 from ossauth.testing import frozen_time
 
@@ -59,7 +60,14 @@ def _no_environment(monkeypatch):
 
 @pytest.mark.parametrize("role", ["../../x", "r?q=1", "..", ".", "a/b", "r#f", "a b", "r\x1b[2J", "x" * 65])
 def test_a_discovered_role_name_that_is_not_one_is_refused_and_never_requested(role):
-    with FakeImds(role_name=role) as imds:
+    with FakeImds(role_name="a.b_c-D9" + "x" * 56) as imds:
+        # A name RAM allows (its longest) is used as it is...
+        good = ossauth.EcsRamRoleCredentialsProvider(endpoint=imds.url, **QUICK)
+        assert good.get_credentials().access_key_secret == imds.credentials.access_key_secret
+        assert imds.requests[-1].path == IMDS_CREDENTIALS_PATH + imds.role_name
+        # ... any other is refused.
+        imds.role_name = role
+        imds.clear_requests()
         p = ossauth.EcsRamRoleCredentialsProvider(endpoint=imds.url, **QUICK)
         with pytest.raises(ossauth.CredentialsError) as ei:
             p.get_credentials()
@@ -78,14 +86,6 @@ def test_a_discovered_role_name_is_shown_escaped():
             p.get_credentials()
 
 
-@pytest.mark.parametrize("role", ["r-1", "EcsRamRoleTest", "a.b_c-D9", "x" * 64])
-def test_role_names_ram_allows_are_used(role):
-    with FakeImds(role_name=role) as imds:
-        p = ossauth.EcsRamRoleCredentialsProvider(endpoint=imds.url, **QUICK)
-        assert p.get_credentials().access_key_secret == imds.credentials.access_key_secret
-        assert imds.requests[-1].path == IMDS_CREDENTIALS_PATH + role
-
-
 def _profile_files(tmp_path, role):
     ini = tmp_path / "credentials.ini"
     ini.write_text("[p]\ntype = ecs_ram_role\nrole_name = %s\n" % role)
@@ -96,7 +96,7 @@ def _profile_files(tmp_path, role):
 
 
 @pytest.mark.parametrize("how", ["argument", "environment", "credentials.ini", "config.json"])
-@pytest.mark.parametrize("role", ["..", ".", "../../x", "r?q=1", "a/b"])
+@pytest.mark.parametrize("role", ["..", ".", "x" * 65, "%2e%2e", "r;x", "r:1"])
 def test_a_configured_role_name_that_is_not_one_is_refused_at_construction(tmp_path, monkeypatch, how, role):
     with FakeImds(role_name=role) as imds:
         with pytest.raises(ossauth.CredentialsError) as ei:
@@ -120,6 +120,27 @@ def test_a_configured_role_name_that_is_not_one_is_refused_at_construction(tmp_p
 # ============================================================================================
 
 
+class _WithMessage:
+    """A metadata service / credentials URI whose ``code:`` fault also sends a ``Message`` (the
+    fakes send only the ``Code``): the same hostile text as the code."""
+
+    def _respond(self, rec, fault):
+        resp = super()._respond(rec, fault)
+        if fault is not None and fault.code is not None and resp.status == 200:
+            doc = json.loads(resp.body)
+            doc["Message"] = fault.code
+            resp = _Response(200, json.dumps(doc).encode(), resp.content_type)
+        return resp
+
+
+class _Imds(_WithMessage, FakeImds):
+    pass
+
+
+class _Uri(_WithMessage, FakeCredentialsUri):
+    pass
+
+
 def _sts_provider(sts):
     return ossauth.RamRoleArnCredentialsProvider(ROLE_ARN, access_key_id=AK_ID, access_key_secret=AK_SECRET,
                                                  sts_endpoint=sts.url, **QUICK)
@@ -136,8 +157,8 @@ def _imds_provider(imds):
 SERVICES = {
     # fake, provider, what the error quotes
     "sts": (lambda: FakeSts({AK_ID: AK_SECRET}, max_clock_skew=None), _sts_provider),
-    "uri": (FakeCredentialsUri, _uri_provider),
-    "imds": (FakeImds, _imds_provider),
+    "uri": (_Uri, _uri_provider),
+    "imds": (_Imds, _imds_provider),
 }
 
 
@@ -151,8 +172,7 @@ def test_service_code_and_message_are_escaped_in_the_exception(kind):
         text = str(ei.value)
         assert ESCAPED in text, text
         assert not _controls(text), repr(text)
-        if kind == "sts":  # STS's Message repeats the code: escaped there too
-            assert text.count(ESCAPED) == 2, text
+        assert text.count(ESCAPED) == 2, text  # in the Code and in the Message
 
 
 def test_long_service_text_is_capped():
@@ -183,9 +203,32 @@ def test_service_text_is_escaped_in_log_records(kind, caplog):
         with frozen_time(t0 + 45 * 60 + 10):  # advisory window: served, refreshed in the background
             assert p.get_credentials() is first
             end = time.monotonic() + DEADLINE
-            while not any(ESCAPED in r.getMessage() for r in caplog.records):
+            while not any(r.getMessage().count(ESCAPED) == 2 for r in caplog.records):
                 assert time.monotonic() < end, "no record of the failed refresh"
                 time.sleep(0.01)
     records = [r for r in caplog.records if r.name.startswith("ossauth")]
     for r in records:
         assert not _controls(r.getMessage()), repr(r.getMessage())
+
+
+class _Raising(object):
+    """A Python source whose failure quotes a service (as an SDK's exceptions do)."""
+
+    def get_credentials(self):
+        raise RuntimeError("the service said: " + HOSTILE)
+
+    __call__ = get_credentials
+
+
+@pytest.mark.parametrize("how", ["fetch", "source"])
+def test_a_python_sources_error_text_is_escaped(how):
+    with FakeSts({AK_ID: AK_SECRET}, max_clock_skew=None) as sts:
+        if how == "fetch":
+            p = ossauth.RefreshingCredentialsProvider(_Raising())
+        else:
+            p = ossauth.RamRoleArnCredentialsProvider(ROLE_ARN, source=_Raising(), sts_endpoint=sts.url, **QUICK)
+        with pytest.raises(ossauth.CredentialsError) as ei:
+            p.get_credentials()
+        text = str(ei.value)
+        assert "RuntimeError: the service said: " + ESCAPED in text, text
+        assert not _controls(text), repr(text)
