@@ -9,6 +9,7 @@
 pub mod clock;
 pub mod credentials;
 pub mod sign;
+pub mod wiping_alloc;
 
 #[cfg(feature = "python")]
 mod python;

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use super::http::{HttpClient, Limits, Request, Response};
+use super::service_text::quoted;
 use super::{flat_json, Credentials, CredentialsError, Provide};
 
 pub const DEFAULT_ENDPOINT: &str = "http://100.100.100.200";
@@ -67,18 +68,26 @@ impl EcsRamRoleConfig {
                 "the ECS metadata service is disabled (ALIBABA_CLOUD_ECS_METADATA_DISABLED=true)",
             ));
         }
+        let from_env = options.role_name.is_none();
         let role_name = options
             .role_name
             .or_else(|| lookup("ALIBABA_CLOUD_ECS_METADATA"))
             .map(|r| r.trim().to_string())
             .filter(|r| !r.is_empty());
-        if let Some(role) = &role_name {
-            if role.contains(['/', '?', '#']) || role.chars().any(char::is_whitespace) {
-                return Err(CredentialsError::new(
-                    source_name(&endpoint),
-                    format!("{role:?} is not a RAM role name"),
-                ));
-            }
+        if let Some(role) = role_name.as_deref().filter(|r| !is_role_name(r)) {
+            let origin = if from_env {
+                " (from ALIBABA_CLOUD_ECS_METADATA)"
+            } else {
+                ""
+            };
+            return Err(CredentialsError::new(
+                source_name(&endpoint),
+                format!(
+                    "{}{origin} is not a RAM role name ({ROLE_NAME_RULE}): give the name of \
+                     the role attached to the instance, or none to discover it",
+                    quoted(role, 80)
+                ),
+            ));
         }
         Ok(EcsRamRoleConfig {
             role_name,
@@ -89,6 +98,21 @@ impl EcsRamRoleConfig {
             limits: options.limits,
         })
     }
+}
+
+/// What [`is_role_name`] accepts, for messages.
+const ROLE_NAME_RULE: &str = "1 to 64 letters, digits, '.', '-' or '_', and not '.' or '..'";
+
+/// RAM's rule for role names: 1 to 64 characters, English letters, digits, periods and hyphens
+/// (RAM's CreateRole), and underscores (ROS's `ALIYUN::RAM::Role`). A name becomes the last
+/// segment of the metadata URL path, so `.` and `..` (which would walk up it) are refused too.
+pub fn is_role_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        && name != "."
+        && name != ".."
 }
 
 /// `ECS RAM role (http://100.100.100.200)`: errors say which metadata service failed.
@@ -159,12 +183,22 @@ impl EcsRamRole {
         if response.status != 200 {
             return Err(self.err(format!("role discovery answered HTTP {}", response.status)));
         }
-        String::from_utf8_lossy(&response.body)
+        let role = String::from_utf8_lossy(&response.body)
             .lines()
             .map(str::trim)
             .find(|l| !l.is_empty())
             .map(str::to_owned)
-            .ok_or_else(|| self.err("no RAM role is attached to this instance".into()))
+            .ok_or_else(|| self.err("no RAM role is attached to this instance".into()))?;
+        // The name goes into the next request's path: a hostile or broken metadata service
+        // must not make it request `../../x` or add a query.
+        if !is_role_name(&role) {
+            return Err(self.err(format!(
+                "the metadata service named the role {}, which is not a RAM role name \
+                 ({ROLE_NAME_RULE}); its credentials were not requested",
+                quoted(&role, 80)
+            )));
+        }
+        Ok(role)
     }
 }
 
@@ -174,11 +208,14 @@ impl Provide for EcsRamRole {
         let role = self.role_name(token.as_deref())?;
         let response = self.get(&format!("{ROLES_PATH}{role}"), token.as_deref())?;
         if response.status == 404 {
-            return Err(self.err(format!("no RAM role {role:?} on this instance (HTTP 404)")));
+            return Err(self.err(format!(
+                "no RAM role {} on this instance (HTTP 404)",
+                quoted(&role, 80)
+            )));
         }
         flat_json::parse(
             &self.name,
-            &format!("the metadata service (role {role:?})"),
+            &format!("the metadata service (role {})", quoted(&role, 80)),
             response.status,
             &response.body,
         )
@@ -316,5 +353,95 @@ mod tests {
             e.message.contains("ALIBABA_CLOUD_ECS_METADATA_DISABLED"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn role_names_follow_rams_rules() {
+        for good in ["r1", "EcsRamRoleTest", "a.b-c_d", "...", &"x".repeat(64)] {
+            assert!(is_role_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../../x",
+            "r?q=1",
+            "r#f",
+            "a/b",
+            "a b",
+            "r\n1",
+            "角色",
+            "%2e%2e",
+            &"x".repeat(65),
+        ] {
+            assert!(!is_role_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn configured_role_names_are_checked_at_construction() {
+        let resolve = |role: Option<&str>, env: &[(&str, &str)]| {
+            EcsRamRoleConfig::resolve(
+                EcsRamRoleOptions {
+                    role_name: role.map(Into::into),
+                    ..Default::default()
+                },
+                crate::credentials::test_env(env),
+            )
+        };
+        let e = resolve(Some(".."), &[]).unwrap_err();
+        assert_eq!(e.source, "ECS RAM role (http://100.100.100.200)");
+        assert!(
+            e.message
+                .starts_with("\"..\" is not a RAM role name (1 to 64 letters"),
+            "{e}"
+        );
+        let e = resolve(None, &[("ALIBABA_CLOUD_ECS_METADATA", "x/../..")]).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("\"x/../..\" (from ALIBABA_CLOUD_ECS_METADATA) is not a RAM role"),
+            "{e}"
+        );
+        let e = resolve(Some("a\x1b[2J"), &[]).unwrap_err();
+        assert!(e.message.starts_with("\"a\\u{1b}[2J\" is not"), "{e}");
+        assert_eq!(
+            resolve(Some(" r-1.x_y "), &[])
+                .unwrap()
+                .role_name
+                .as_deref(),
+            Some("r-1.x_y")
+        );
+    }
+
+    #[test]
+    fn discovered_role_names_are_checked_before_any_request_for_them() {
+        for hostile in ["../../x", "r?q=1", "..", "a/b", "r\x1b[2J"] {
+            let http = Arc::new(FakeHttp::new(move |r| {
+                let body = if r.method == "PUT" {
+                    "tok".to_string()
+                } else {
+                    format!("{hostile}\n")
+                };
+                Ok(Response {
+                    status: 200,
+                    body: body.into_bytes(),
+                })
+            }));
+            let e = EcsRamRole::new(config(None, false), http.clone())
+                .provide()
+                .unwrap_err();
+            assert_eq!(e.source, "ECS RAM role (http://imds.test:8080)");
+            assert!(
+                e.message
+                    .starts_with("the metadata service named the role \""),
+                "{e}"
+            );
+            assert!(!e.message.contains('\x1b'), "{e}");
+            assert_eq!(
+                http.requests().len(),
+                2,
+                "{hostile}: only the token and discovery"
+            );
+        }
     }
 }

@@ -3,7 +3,9 @@
 
 use serde_json::Value;
 
-use super::sts::{json_error, truncate};
+use super::service_text::{escaped, quoted};
+use super::sts::json_error;
+use super::wiped_json::WipedJson;
 use super::{parse_iso8601, Credentials, CredentialsError};
 
 /// Parses a 200 response of `what` (e.g. "the credentials URI"). Any other status is an error
@@ -15,13 +17,13 @@ pub fn parse(
     body: &[u8],
 ) -> Result<Credentials, CredentialsError> {
     let err = |msg: String| CredentialsError::new(source.to_string(), msg);
-    let parsed: Result<Value, _> = serde_json::from_slice(body);
+    let parsed = WipedJson::from_slice(body);
     if !(200..300).contains(&status) {
         let mut msg = format!("{what} answered HTTP {status}");
-        if let Ok(Value::Object(o)) = &parsed {
+        if let Ok(Value::Object(o)) = parsed.as_deref() {
             for key in ["Code", "Message"] {
                 if let Some(v) = o.get(key).and_then(Value::as_str) {
-                    msg.push_str(&format!(" {key}={:?}", truncate(v, 200)));
+                    msg.push_str(&format!(" {key}={}", quoted(v, 200)));
                 }
             }
         }
@@ -29,15 +31,15 @@ pub fn parse(
     }
     let value =
         parsed.map_err(|e| err(format!("malformed JSON from {what}: {}", json_error(&e))))?;
-    let Value::Object(doc) = value else {
+    let Value::Object(doc) = &*value else {
         return Err(err(format!("{what} did not answer a JSON object")));
     };
     match doc.get("Code") {
         Some(Value::String(code)) if code == "Success" => {}
         Some(Value::String(code)) => {
-            let mut msg = format!("{what} answered Code {:?}", truncate(code, 100));
+            let mut msg = format!("{what} answered Code {}", quoted(code, 100));
             if let Some(m) = doc.get("Message").and_then(Value::as_str) {
-                msg.push_str(&format!(": {}", truncate(m, 200)));
+                msg.push_str(&format!(": {}", escaped(m, 200)));
             }
             return Err(err(msg));
         }
@@ -60,8 +62,8 @@ pub fn parse(
     let expiration_text = field("Expiration", true)?.unwrap_or_default();
     let expiration = parse_iso8601(&expiration_text).ok_or_else(|| {
         err(format!(
-            "{what}: unparsable Expiration {:?}",
-            truncate(&expiration_text, 64)
+            "{what}: unparsable Expiration {}",
+            quoted(&expiration_text, 64)
         ))
     })?;
     Ok(Credentials::new(
@@ -113,5 +115,20 @@ mod tests {
             assert!(e.message.contains(expected), "{e} lacks {expected}");
             assert!(!e.to_string().contains("sec-ret") && !e.to_string().contains("tok-en"));
         }
+    }
+
+    #[test]
+    fn service_text_is_escaped_in_errors() {
+        let body = r#"{"Code":"Fail\r\nINFO forged","Message":"x\u001b[2J\u009b"}"#;
+        let e = parse("src", "IMDS", 200, body.as_bytes()).unwrap_err();
+        assert_eq!(
+            e.message,
+            "IMDS answered Code \"Fail\\r\\nINFO forged\": x\\u{1b}[2J\\u{9b}"
+        );
+        let e = parse("src", "IMDS", 503, body.as_bytes()).unwrap_err();
+        assert_eq!(
+            e.message,
+            "IMDS answered HTTP 503 Code=\"Fail\\r\\nINFO forged\" Message=\"x\\u{1b}[2J\\u{9b}\""
+        );
     }
 }

@@ -217,11 +217,13 @@ fn checked_uri(url: &str) -> Result<ureq::http::Uri, String> {
 
 impl HttpClient for UreqClient {
     fn send(&self, request: &Request, limits: &Limits) -> Result<Response, HttpError> {
+        // `what` may quote the server (a malformed header's text): escaped like all such text.
         let fail = |what: String| {
             HttpError(format!(
-                "{} {}: {what}",
+                "{} {}: {}",
                 request.method,
-                request.display_url()
+                request.display_url(),
+                super::service_text::escaped(&what, 300)
             ))
         };
         let uri = checked_uri(&request.url).map_err(fail)?;

@@ -15,9 +15,11 @@ pub mod oidc;
 pub mod profile;
 pub mod profile_source;
 pub mod ram_role_arn;
+pub mod service_text;
 pub mod static_provider;
 pub mod sts;
 pub mod uri;
+mod wiped_json;
 
 use std::fmt;
 

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
+use super::wiped_json::WipedJson;
 use super::{file, CredentialsError};
 
 /// Config files are a few KiB; a bigger one is not a config file.
@@ -591,9 +592,10 @@ pub fn parse_cli_config(
 ) -> Result<ProfileSpec, CredentialsError> {
     let shown_name = profile.unwrap_or("(current)");
     let fail = |name: &str, m: String| CredentialsError::new(source_name(name, path_for_errors), m);
-    let config: Value =
-        serde_json::from_str(text).map_err(|e| fail(shown_name, format!("malformed JSON: {e}")))?;
-    let Value::Object(config) = config else {
+    // Wiped when dropped: the profiles' secrets are strings in it.
+    let config =
+        WipedJson::from_str(text).map_err(|e| fail(shown_name, format!("malformed JSON: {e}")))?;
+    let Value::Object(config) = &*config else {
         return Err(fail(
             shown_name,
             "malformed config: the top level is not an object".into(),

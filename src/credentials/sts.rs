@@ -20,6 +20,8 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use super::http::{HttpClient, Limits, Request};
+use super::service_text::{escaped, quoted};
+use super::wiped_json::WipedJson;
 use super::{parse_iso8601, Credentials, CredentialsError};
 use crate::sign::encode;
 use crate::sign::UtcDateTime;
@@ -298,22 +300,22 @@ fn parse_redacting(
     secrets: &[&str],
 ) -> Result<Credentials, CredentialsError> {
     let err = |msg: String| CredentialsError::new(source.to_string(), msg);
-    let parsed: Result<Value, _> = serde_json::from_slice(body);
+    let parsed = WipedJson::from_slice(body);
     if status != 200 {
         let mut msg = format!("STS {action} failed: HTTP {status}");
-        match parsed {
+        match parsed.as_deref() {
             Ok(Value::Object(o)) => {
                 if let Some(code) = o.get("Code").and_then(Value::as_str) {
                     msg.push(' ');
-                    msg.push_str(&truncate(code, 100));
+                    msg.push_str(&escaped(code, 100));
                 }
                 if let Some(m) = o.get("Message").and_then(Value::as_str) {
                     msg.push_str(": ");
                     let m = redact_text(without_string_to_sign(m), secrets);
-                    msg.push_str(&truncate(&m, MAX_MESSAGE_CHARS));
+                    msg.push_str(&escaped(&m, MAX_MESSAGE_CHARS));
                 }
                 if let Some(id) = o.get("RequestId").and_then(Value::as_str) {
-                    msg.push_str(&format!(" (RequestId {})", truncate(id, 100)));
+                    msg.push_str(&format!(" (RequestId {})", escaped(id, 100)));
                 }
             }
             _ if body.is_empty() => msg.push_str(" with an empty body"),
@@ -330,7 +332,7 @@ fn parse_redacting(
     let Some(creds) = value.get("Credentials") else {
         let mut msg = format!("STS {action} response has no Credentials");
         if let Some(code) = value.get("Code").and_then(Value::as_str) {
-            msg.push_str(&format!(" (Code {})", truncate(code, 100)));
+            msg.push_str(&format!(" (Code {})", escaped(code, 100)));
         }
         return Err(err(msg));
     };
@@ -359,8 +361,8 @@ fn parse_redacting(
     let expiration_text = field("Expiration")?;
     let expiration = parse_iso8601(&expiration_text).ok_or_else(|| {
         err(format!(
-            "STS {action} response: unparsable Credentials.Expiration {:?}",
-            truncate(&expiration_text, 64)
+            "STS {action} response: unparsable Credentials.Expiration {}",
+            quoted(&expiration_text, 64)
         ))
     })?;
     Ok(Credentials::new(
@@ -413,13 +415,6 @@ pub(crate) fn json_error(e: &serde_json::Error) -> String {
     match e.classify() {
         Category::Syntax | Category::Eof | Category::Io => e.to_string(),
         Category::Data => "unexpected data".to_string(),
-    }
-}
-
-pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
-    match s.char_indices().nth(max_chars) {
-        Some((i, _)) => format!("{}...", &s[..i]),
-        None => s.to_string(),
     }
 }
 
@@ -979,6 +974,30 @@ pub(crate) mod tests {
             e.message,
             "STS AssumeRole failed: HTTP 400 SignatureDoesNotMatch: Specified signature is not \
              matched with our calculation. (RequestId R1)"
+        );
+    }
+
+    #[test]
+    fn service_text_is_escaped_in_errors() {
+        let body = r#"{"Code":"Bad\r\nWARNING forged","Message":"m\u001b[2J\nline2","RequestId":"R\u0007"}"#;
+        let e = parse_response("src", "AssumeRole", 400, body.as_bytes()).unwrap_err();
+        assert_eq!(
+            e.message,
+            "STS AssumeRole failed: HTTP 400 Bad\\r\\nWARNING forged: m\\u{1b}[2J\\nline2 \
+             (RequestId R\\u{7})"
+        );
+        let body = r#"{"Code":"C\n1"}"#;
+        let e = parse_response("src", "AssumeRole", 200, body.as_bytes()).unwrap_err();
+        assert_eq!(
+            e.message,
+            "STS AssumeRole response has no Credentials (Code C\\n1)"
+        );
+        let body = r#"{"Credentials":{"AccessKeyId":"a","AccessKeySecret":"s","SecurityToken":"t","Expiration":"\u001b[31m"}}"#;
+        let e = parse_response("src", "AssumeRole", 200, body.as_bytes()).unwrap_err();
+        assert!(
+            e.message
+                .ends_with("unparsable Credentials.Expiration \"\\u{1b}[31m\""),
+            "{e}"
         );
     }
 }

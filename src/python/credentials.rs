@@ -8,6 +8,7 @@ use pyo3::types::{PyBytes, PyString};
 use zeroize::Zeroizing;
 
 use super::errors::credentials_error;
+use super::text::str_of;
 use crate::clock;
 use crate::credentials::{self as core, Provide};
 
@@ -40,6 +41,15 @@ impl PyCredentials {
         self.token_py
             .as_ref()
             .map(|t| t.bind(py).clone().into_any())
+    }
+}
+
+/// The token string was made by ossauth: wiped when ossauth lets go of it last.
+impl Drop for PyCredentials {
+    fn drop(&mut self) {
+        if let Some(token) = self.token_py.take() {
+            Python::with_gil(|py| super::text::release_wiping(py, token));
+        }
     }
 }
 
@@ -108,7 +118,8 @@ fn expiration_secs(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i64>> {
 
 fn text_arg(v: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
     if let Ok(s) = v.downcast::<PyString>() {
-        return Ok(s.to_cow()?.into_owned());
+        // Borrowed: `to_cow()` would copy a secret through a temporary `bytes` (3.9 stable ABI).
+        return Ok(str_of(s)?.to_owned());
     }
     Err(PyTypeError::new_err(format!(
         "{what} must be str, not {}",
@@ -417,12 +428,13 @@ fn foreign<'py>(creds: &Bound<'py, PyAny>) -> PyResult<Resolved<'py>> {
     let id_obj = field(creds, "get_access_key_id", "access_key_id")?;
     let id = id_obj
         .downcast::<PyString>()
-        .map_err(|_| PyTypeError::new_err("the access key id must be a str"))?
-        .to_cow()?
-        .into_owned();
+        .map_err(|_| PyTypeError::new_err("the access key id must be a str"))?;
+    let id = str_of(id)?.to_owned();
     let secret_obj = field(creds, "get_access_key_secret", "access_key_secret")?;
+    // Borrowed, not `to_cow()`: under the 3.9 stable ABI that copies through a temporary
+    // `bytes`, which Python frees without wiping.
     let secret = if let Ok(s) = secret_obj.downcast::<PyString>() {
-        Zeroizing::new(s.to_cow()?.as_bytes().to_vec())
+        Zeroizing::new(str_of(s)?.as_bytes().to_vec())
     } else if let Ok(b) = secret_obj.downcast::<PyBytes>() {
         Zeroizing::new(b.as_bytes().to_vec())
     } else {
@@ -442,10 +454,8 @@ impl PyStaticProvider {
         access_key_secret: &Bound<'_, PyString>,
     ) -> PyResult<Py<PyAny>> {
         let strip = |s: &Bound<'_, PyString>| -> PyResult<String> {
-            Ok(s.call_method0(intern!(py, "strip"))?
-                .downcast::<PyString>()?
-                .to_cow()?
-                .into_owned())
+            let stripped = s.call_method0(intern!(py, "strip"))?;
+            Ok(str_of(stripped.downcast::<PyString>()?)?.to_owned())
         };
         let creds =
             core::Credentials::new(strip(access_key_id)?, strip(access_key_secret)?, None, None);

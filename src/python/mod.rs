@@ -19,6 +19,11 @@ mod text;
 
 use pyo3::prelude::*;
 
+/// Every heap block of the extension is wiped when freed: credentials pass through buffers of
+/// ureq, serde_json and rustls that no `Zeroizing` can reach (see `crate::wiping_alloc`).
+#[global_allocator]
+static ALLOCATOR: crate::wiping_alloc::WipingAllocator = crate::wiping_alloc::WipingAllocator;
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();

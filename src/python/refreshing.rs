@@ -25,6 +25,7 @@ use super::errors::credentials_error;
 use super::sources::PyRustSource;
 use crate::credentials::cache::{Options, RefreshingCache, Served, Ticket};
 use crate::credentials::chain::Chain;
+use crate::credentials::service_text::escaped;
 use crate::credentials::{Credentials, CredentialsError, Fetched, Provide};
 
 const MICROS: i64 = 1_000_000;
@@ -166,7 +167,8 @@ impl PyTicket {
     /// (formatted in Python, so that no Python code runs under this Rust frame).
     fn fail(&self, what: &str, kind: &str, text: &str) {
         if let Some(ticket) = self.take() {
-            let message = format!("{what} raised {kind}: {text}");
+            // The exception may quote a service (an SDK's error): escaped like all such text.
+            let message = format!("{what} raised {kind}: {}", escaped(text, 500));
             let e = CredentialsError::new(ticket.source().clone(), message);
             ticket.finish(Err(e));
         }

@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use super::credentials::PyCredentials;
 use super::errors::credentials_error;
 use super::refreshing::seconds;
+use super::text::SecretArg;
 use crate::credentials::chain::Chain;
 use crate::credentials::default_chain::default_chain;
 use crate::credentials::ecs_ram_role::{EcsRamRole, EcsRamRoleConfig, EcsRamRoleOptions};
@@ -19,6 +20,7 @@ use crate::credentials::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOption
 use crate::credentials::profile::{cli_config_path, ini_path};
 use crate::credentials::profile_source::{Clients, Lookup, Profile, ProfileFile};
 use crate::credentials::ram_role_arn::{RamRoleArn, RamRoleArnConfig, RamRoleArnOptions};
+use crate::credentials::service_text::escaped;
 use crate::credentials::uri::Uri;
 use crate::credentials::{Credentials, CredentialsError, EnvironmentVariable, Provide, Static};
 
@@ -97,7 +99,7 @@ impl Provide for PythonProvider {
                 let text = e.value(py).str().map(|s| s.to_string()).unwrap_or_default();
                 CredentialsError::new(
                     format!("{}.get_credentials()", self.name),
-                    format!("raised {kind}: {text}"),
+                    format!("raised {kind}: {}", escaped(&text, 500)),
                 )
             })
         })
@@ -143,10 +145,12 @@ fn error(e: CredentialsError) -> PyErr {
 fn role_source(
     py: Python<'_>,
     access_key_id: Option<String>,
-    access_key_secret: Option<String>,
-    security_token: Option<String>,
+    access_key_secret: Option<SecretArg>,
+    security_token: Option<SecretArg>,
     source: Option<Py<PyAny>>,
 ) -> PyResult<Arc<dyn Provide>> {
+    let access_key_secret = access_key_secret.map(|s| s.0);
+    let security_token = security_token.map(|s| s.0);
     match (access_key_id, access_key_secret, source) {
         (Some(id), Some(secret), None) => Ok(Arc::new(Static(Credentials::new(
             id,
@@ -178,8 +182,8 @@ fn _ram_role_arn_source(
     py: Python<'_>,
     role_arn: Option<String>,
     access_key_id: Option<String>,
-    access_key_secret: Option<String>,
-    security_token: Option<String>,
+    access_key_secret: Option<SecretArg>,
+    security_token: Option<SecretArg>,
     source: Option<Py<PyAny>>,
     role_session_name: Option<String>,
     policy: Option<String>,

@@ -38,6 +38,44 @@ pub fn str_of<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
     }
 }
 
+/// A `str` argument that may be a secret (an AccessKey secret, a security token): its text is
+/// read in place, not through pyo3's `String` extraction, which under the 3.9 stable ABI copies
+/// it into a temporary `bytes` that Python frees without wiping. Type errors read as for
+/// `String` arguments.
+pub struct SecretArg(pub String);
+
+impl<'py> FromPyObject<'py> for SecretArg {
+    fn extract_bound(ob: &Bound<'py, PyAny>) -> PyResult<Self> {
+        Ok(SecretArg(str_of(ob.downcast::<PyString>()?)?.to_owned()))
+    }
+}
+
+/// Releases `s`, first overwriting its text with `*` when this is the last reference: for the
+/// Python strings ossauth itself makes of a secret (a credentials object's security token),
+/// which CPython would otherwise free with the text still in its memory. A string that anyone
+/// else still holds is theirs and left alone; so are non-ASCII strings (their text is stored
+/// apart from the UTF-8 view this can reach; tokens and secrets are ASCII).
+pub fn release_wiping(py: Python<'_>, s: Py<PyString>) {
+    let ptr = s.as_ptr();
+    // SAFETY: `ptr` is a live str (we own a reference) and the GIL is held. With a reference
+    // count of 1 that reference is the only one, so no other code can observe the text while
+    // it changes; it is written within the `size` bytes of the object's own UTF-8 buffer, which
+    // for an ASCII string is its text. The hash CPython may have cached is left as it is (a
+    // hash of a secret is not the secret), and the object is freed right after.
+    unsafe {
+        if ffi::Py_REFCNT(ptr) == 1 {
+            let mut size: ffi::Py_ssize_t = 0;
+            let data = unicode_as_utf8_and_size(ptr, &mut size);
+            if data.is_null() {
+                ffi::PyErr_Clear();
+            } else if ffi::PyUnicode_GetLength(ptr) == size {
+                std::ptr::write_bytes(data.cast_mut().cast::<u8>(), b'*', size as usize);
+            }
+        }
+    }
+    drop(s.into_bound(py));
+}
+
 /// `v` is exactly a `str` (no subclass): a pointer comparison instead of a type-flags call
 /// through the stable ABI, for the common case on the signing path.
 /// `v` is exactly `bytes` (pointer comparison, as [`is_exact_str`]).

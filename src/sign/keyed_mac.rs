@@ -35,9 +35,20 @@ impl<M: Mac + KeyInit + Clone> KeyedMac<M> {
             }
         }
         let mac = <M as Mac>::new_from_slice(secret).expect("HMAC takes any key length");
+        // Keying copies the secret into key blocks on the stack; overwrite them.
+        scrub_stack();
         *last = Some((Zeroizing::new(secret.to_vec()), mac.clone()));
         mac
     }
+}
+
+/// Overwrites the stack below the caller's frame, where the callee that just returned kept its
+/// locals (HMAC key blocks holding the secret). Rare: only when an auth meets a new secret.
+#[inline(never)]
+pub fn scrub_stack() {
+    let mut area = [0xA5u8; 8192];
+    zeroize::Zeroize::zeroize(&mut area[..]);
+    std::hint::black_box(&area);
 }
 
 #[cfg(test)]
