@@ -56,9 +56,10 @@ fn signature(
             encoded_first: true,
         },
     )?;
-    let params = Params::collect(params, ParamRule::AllEncoded)?;
+    // oss2 builds the resource ('/' + bucket + '/' + key) before it encodes the parameters.
     let bucket = bucket_arg(bucket_name)?;
     let key = key_arg(key, bucket, false)?;
+    let params = Params::collect(params, ParamRule::AllEncoded)?;
     let names: Vec<&str> = additional.iter().map(String::as_str).collect();
     let request = view(
         str_of(&method)?,
@@ -73,7 +74,7 @@ fn signature(
 }
 
 /// Signature version 2 with any credentials provider (oss2's `ProviderAuthV2`).
-#[pyclass(extends = AuthBase, subclass, module = "ossauth", name = "ProviderAuthV2")]
+#[pyclass(extends = AuthBase, subclass, frozen, module = "ossauth", name = "ProviderAuthV2")]
 #[derive(Default)]
 pub struct ProviderAuthV2 {
     mac: KeyedMac<Hmac<Sha256>>,

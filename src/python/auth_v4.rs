@@ -89,13 +89,13 @@ fn signature(
             || v4::DEFAULT_SIGNED_HEADERS.contains(&n)
             || extra.iter().any(|a| a == n)
     };
-    // In the order oss2 reads them, so that the same error comes first. The parameters are
-    // encoded as they are read: V4 signs them only through `query`.
+    // In the order oss2 reads them (URI, query, headers), so that the same error comes first.
+    // The parameters are encoded as they are read: V4 signs them only through `query`.
+    let bucket = bucket_arg(bucket_name)?;
+    let key = key_arg(key, bucket, false)?;
     let Encoded { query, plain } = encode_params(params)?;
     let mut collected = Collected::new();
     headers.collect_into(&keep, HeaderRules::BYTES, &mut collected)?;
-    let bucket = bucket_arg(bucket_name)?;
-    let key = key_arg(key, bucket, false)?;
     let request = view(
         str_of(&method)?,
         bucket,
@@ -149,7 +149,7 @@ fn details(
 }
 
 /// Signature version 4 with any credentials provider (oss2's `ProviderAuthV4`).
-#[pyclass(extends = AuthBase, subclass, module = "ossauth", name = "ProviderAuthV4")]
+#[pyclass(extends = AuthBase, subclass, frozen, module = "ossauth", name = "ProviderAuthV4")]
 #[derive(Default)]
 pub struct ProviderAuthV4 {
     keys: SigningKeyCache,
