@@ -10,7 +10,7 @@ use super::auth_methods::{auth_pymethods, direct_auth, Call, SignVersion};
 use super::clock::{absolute_expiration, http_date_now};
 use super::credentials::Resolved;
 use super::explain::SigningDetails;
-use super::headers::{lowered_set, HeaderRules, Headers};
+use super::headers::{check_additional, lowered_set, HeaderRules, Headers};
 use super::params::{url_with_query, ParamRule, Params};
 use super::request::{bucket_arg, key_arg, view, Request};
 use super::text::str_of;
@@ -56,6 +56,7 @@ fn signature(
             encoded_first: true,
         },
     )?;
+    check_additional(req.py(), additional)?;
     // oss2 builds the resource ('/' + bucket + '/' + key) before it encodes the parameters.
     let bucket = bucket_arg(bucket_name)?;
     let key = key_arg(key, bucket, false)?;

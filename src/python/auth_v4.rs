@@ -12,7 +12,7 @@ use super::clock::{iso8601_now, relative_expiration};
 use super::credentials::Resolved;
 use super::errors::client_error;
 use super::explain::SigningDetails;
-use super::headers::{lower_names, lowered_set, Collected, HeaderRules, Headers};
+use super::headers::{check_additional, lower_names, lowered_set, Collected, HeaderRules, Headers};
 use super::params::{encode_params, url_with_query, Encoded};
 use super::request::{bucket_arg, key_arg, view, Request};
 use super::text::{is_exact_str, str_of};
@@ -96,6 +96,7 @@ fn signature(
     let Encoded { query, plain } = encode_params(params)?;
     let mut collected = Collected::new();
     headers.collect_into(&keep, HeaderRules::BYTES, &mut collected)?;
+    check_additional(req.py(), extra)?;
     let request = view(
         str_of(&method)?,
         bucket,

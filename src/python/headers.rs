@@ -416,6 +416,23 @@ impl Headers<'_> {
     }
 }
 
+/// Stands for an additional header name without a UTF-8 form; no header name can be it (a
+/// header name has no NUL).
+const UNENCODABLE_NAME: &str = "\u{0}(a header name without a UTF-8 form)";
+
+/// oss2 encodes the additional header names after joining the headers: the UnicodeEncodeError
+/// of one without a UTF-8 form comes there.
+pub fn check_additional(py: Python<'_>, names: &[String]) -> PyResult<()> {
+    if !names.iter().any(|n| n == UNENCODABLE_NAME) {
+        return Ok(());
+    }
+    // The very error Python raises (a UnicodeEncodeError needs its five arguments).
+    Err(py
+        .eval(c"'\\ud800'.encode('utf-8')", None, None)
+        .err()
+        .unwrap_or_else(|| PyRuntimeError::new_err("a header name without a UTF-8 form")))
+}
+
 /// `h.lower() for h in names`, as Rust strings, in iteration order.
 pub fn lower_names(names: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     let mut out = Vec::new();
@@ -431,11 +448,12 @@ pub fn lower_names(names: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
             Ok(lower) => out.push(lower),
             // Without a UTF-8 form: an `x-oss-` name is signed as a header anyway, and oss2
             // drops it from the additional list (V4) or meets the header first (V2); any
-            // other it encodes, and fails.
+            // other it keeps (sorting, joining) and fails to encode only after the headers
+            // are joined: a placeholder stands for it until then (see `check_additional`).
             Err(e) if e.is_instance_of::<PyUnicodeEncodeError>(s.py()) => {
                 let lowered = s.call_method0(intern!(s.py(), "lower"))?;
                 if !starts_x_oss(lowered.downcast::<PyString>()?)? {
-                    return Err(e);
+                    out.push(UNENCODABLE_NAME.to_owned());
                 }
             }
             Err(e) => return Err(e),
