@@ -577,6 +577,19 @@ mod tests {
         assert_eq!(cache.fetch_count(), 1);
     }
 
+    #[test]
+    fn a_panicking_fetch_is_a_credentials_error_not_a_dead_thread() {
+        let _clock = Frozen::at(T0);
+        // Generous: the refresh thread must report, not leave the caller to time out.
+        let cache = RefreshingCache::<u32>::new(options(60_000), || {
+            panic!("a source bug");
+        });
+        let err = cache.get().err().expect("no credentials");
+        assert!(err.message.contains("panicked"), "{err}");
+        assert!(!err.message.contains("timed out"), "{err}");
+        assert_eq!(cache.fetch_count(), 1);
+    }
+
     struct Frozen(#[allow(dead_code)] MutexGuard<'static, ()>);
 
     impl Frozen {

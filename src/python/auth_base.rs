@@ -1,7 +1,9 @@
 //! `AuthBase`: the credentials provider every auth holds, and the RTMP push-URL signature,
 //! which oss2 computes the same way (V1 style) whatever the auth's version.
 
-use pyo3::exceptions::PyTypeError;
+use std::sync::{Mutex, MutexGuard};
+
+use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
@@ -9,25 +11,88 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use super::clock::absolute_expiration;
 use super::credentials::{resolve, Resolved};
 use super::params::{for_each_item, url_with_query};
-use super::text::str_of;
+use super::text::{str_of, type_name};
 use crate::sign::v1;
 
 /// Holds the credentials provider: any object with `get_credentials()`.
-#[pyclass(subclass, module = "ossauth", name = "AuthBase")]
+///
+/// Frozen, with the provider behind a lock held only to copy or replace the pointer (never
+/// across a Python call): oss2 lets `auth.credentials_provider = other` happen at any time,
+/// from any thread or from inside the provider's own `get_credentials()`, and each signature
+/// reads the provider once, so it uses one provider's credentials throughout.
+#[pyclass(subclass, frozen, module = "ossauth", name = "AuthBase")]
 pub struct AuthBase {
-    #[pyo3(get, set)]
-    pub credentials_provider: Py<PyAny>,
+    provider: Mutex<Py<PyAny>>,
 }
 
 impl AuthBase {
-    pub fn new(credentials_provider: Py<PyAny>) -> Self {
+    /// An auth holding `provider`, which must have a callable `get_credentials`.
+    pub fn new(provider: &Bound<'_, PyAny>) -> PyResult<Self> {
+        check_provider(provider)?;
+        Ok(Self::with(provider.clone().unbind()))
+    }
+
+    /// An auth holding one of ossauth's own providers (no check needed).
+    pub fn with(provider: Py<PyAny>) -> Self {
         AuthBase {
-            credentials_provider,
+            provider: Mutex::new(provider),
         }
     }
 
+    fn slot(&self) -> MutexGuard<'_, Py<PyAny>> {
+        // Nothing that can panic runs while the lock is held; a poisoned lock still holds a
+        // whole pointer.
+        self.provider.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The provider at this instant (a new reference, so a swap cannot free it under us).
+    pub fn provider<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        self.slot().clone_ref(py).into_bound(py)
+    }
+
+    /// The credentials of the provider held now, read once for one signature.
     pub fn credentials<'py>(&self, py: Python<'py>) -> PyResult<Resolved<'py>> {
-        resolve(self.credentials_provider.bind(py))
+        resolve(&self.provider(py))
+    }
+}
+
+/// A credentials provider is an object with a callable `get_credentials()`. oss2 takes anything
+/// and fails at the first signature (`AttributeError: 'NoneType' object has no attribute
+/// 'get_credentials'`); refusing it where the mistake is made says what is wrong and where.
+pub fn check_provider(provider: &Bound<'_, PyAny>) -> PyResult<()> {
+    let py = provider.py();
+    let callable = match provider.getattr(intern!(py, "get_credentials")) {
+        Ok(m) => m.is_callable(),
+        Err(e) if e.is_instance_of::<PyAttributeError>(py) => false,
+        Err(e) => return Err(e),
+    };
+    if callable {
+        return Ok(());
+    }
+    Err(PyTypeError::new_err(format!(
+        "credentials_provider must be an object with a get_credentials() method (such as \
+         ossauth.StaticCredentialsProvider or ossauth.DefaultCredentialsProvider), not {}",
+        type_name(provider)
+    )))
+}
+
+#[pymethods]
+impl AuthBase {
+    /// The credentials provider each signature reads its credentials from.
+    #[getter]
+    fn get_credentials_provider(&self, py: Python<'_>) -> Py<PyAny> {
+        self.slot().clone_ref(py)
+    }
+
+    #[setter]
+    fn set_credentials_provider(&self, provider: &Bound<'_, PyAny>) -> PyResult<()> {
+        // (Deleting it is pyo3's AttributeError: an auth always has a provider.)
+        check_provider(provider)?;
+        let old = std::mem::replace(&mut *self.slot(), provider.clone().unbind());
+        // Dropped once the lock is released: releasing the old provider may run Python code
+        // (`__del__`) that reads this auth's provider.
+        drop(old);
+        Ok(())
     }
 }
 

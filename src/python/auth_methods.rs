@@ -59,8 +59,8 @@ macro_rules! auth_pymethods {
         #[pyo3::pymethods]
         impl $ty {
             #[new]
-            fn py_new(credentials_provider: Py<PyAny>) -> (Self, AuthBase) {
-                (<$ty>::default(), AuthBase::new(credentials_provider))
+            fn py_new(credentials_provider: &Bound<'_, PyAny>) -> PyResult<(Self, AuthBase)> {
+                Ok((<$ty>::default(), AuthBase::new(credentials_provider)?))
             }
 
             #[pyo3(signature = (req, bucket_name, key $(, $addl = None)?))]
@@ -144,7 +144,7 @@ macro_rules! auth_pymethods {
 macro_rules! direct_auth {
     ($ty:ident, $parent:ty, $name:literal, $doc:literal) => {
         #[doc = $doc]
-        #[pyo3::pyclass(extends = $parent, subclass, module = "ossauth", name = $name)]
+        #[pyo3::pyclass(extends = $parent, subclass, frozen, module = "ossauth", name = $name)]
         pub struct $ty;
 
         #[pyo3::pymethods]
@@ -152,15 +152,19 @@ macro_rules! direct_auth {
             #[new]
             fn py_new(
                 py: Python<'_>,
-                access_key_id: &Bound<'_, pyo3::types::PyString>,
-                access_key_secret: &Bound<'_, pyo3::types::PyString>,
+                access_key_id: &Bound<'_, PyAny>,
+                access_key_secret: &Bound<'_, PyAny>,
             ) -> PyResult<PyClassInitializer<Self>> {
+                // Checked here, as Python's own messages read: pyo3's would name PyString.
+                let access_key_id = $crate::python::text::str_arg(access_key_id, "access_key_id")?;
+                let access_key_secret =
+                    $crate::python::text::str_arg(access_key_secret, "access_key_secret")?;
                 let provider = $crate::python::credentials::PyStaticProvider::stripped(
                     py,
                     access_key_id,
                     access_key_secret,
                 )?;
-                Ok(PyClassInitializer::from(AuthBase::new(provider))
+                Ok(PyClassInitializer::from(AuthBase::with(provider))
                     .add_subclass(<$parent>::default())
                     .add_subclass($ty))
             }

@@ -31,8 +31,12 @@ fn signature(
     mac: &KeyedMac<Hmac<Sha1>>,
 ) -> PyResult<(v1::StringToSign, String)> {
     let method = req.get_str(intern!(req.py(), "method"))?;
-    // In the order oss2 reads them, so that the same error comes first.
+    // In the order oss2 reads them, so that the same error comes first: the resource
+    // (sub-resources, bucket, key) is built and encoded before the headers are joined.
     let params = Params::collect(params, ParamRule::SubresourcesOnly)?;
+    let bucket = bucket_arg(bucket_name)?;
+    let key = key_arg(key, bucket, true)?;
+    params.check_encodable()?;
     let headers = headers.collect(
         &v1_header,
         HeaderRules {
@@ -40,8 +44,6 @@ fn signature(
             encoded_first: false,
         },
     )?;
-    let bucket = bucket_arg(bucket_name)?;
-    let key = key_arg(key, bucket, true)?;
     let sts = v1::StringToSign::new(&view(
         str_of(&method)?,
         bucket,
@@ -54,7 +56,7 @@ fn signature(
 }
 
 /// Signature version 1 with any credentials provider (oss2's `ProviderAuth`).
-#[pyclass(extends = AuthBase, subclass, module = "ossauth", name = "ProviderAuth")]
+#[pyclass(extends = AuthBase, subclass, frozen, module = "ossauth", name = "ProviderAuth")]
 #[derive(Default)]
 pub struct ProviderAuth {
     mac: KeyedMac<Hmac<Sha1>>,

@@ -10,7 +10,7 @@ use super::auth_methods::{auth_pymethods, direct_auth, Call, SignVersion};
 use super::clock::{absolute_expiration, http_date_now};
 use super::credentials::Resolved;
 use super::explain::SigningDetails;
-use super::headers::{lowered_set, HeaderRules, Headers};
+use super::headers::{check_additional, lowered_set, HeaderRules, Headers};
 use super::params::{url_with_query, ParamRule, Params};
 use super::request::{bucket_arg, key_arg, view, Request};
 use super::text::str_of;
@@ -57,9 +57,11 @@ fn signature(
             encoded_first: true,
         },
     )?;
-    let params = Params::collect(params, ParamRule::AllEncoded)?;
+    check_additional(req.py(), additional)?;
+    // oss2 builds the resource ('/' + bucket + '/' + key) before it encodes the parameters.
     let bucket = bucket_arg(bucket_name)?;
     let key = key_arg(key, bucket, false)?;
+    let params = Params::collect(params, ParamRule::AllEncoded)?;
     let names: Vec<&str> = additional.iter().map(String::as_str).collect();
     let request = view(
         str_of(&method)?,
@@ -74,7 +76,7 @@ fn signature(
 }
 
 /// Signature version 2 with any credentials provider (oss2's `ProviderAuthV2`).
-#[pyclass(extends = AuthBase, subclass, module = "ossauth", name = "ProviderAuthV2")]
+#[pyclass(extends = AuthBase, subclass, frozen, module = "ossauth", name = "ProviderAuthV2")]
 #[derive(Default)]
 pub struct ProviderAuthV2 {
     mac: KeyedMac<Hmac<Sha256>>,

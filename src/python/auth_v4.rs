@@ -12,7 +12,7 @@ use super::clock::{iso8601_now, relative_expiration};
 use super::credentials::Resolved;
 use super::errors::client_error;
 use super::explain::SigningDetails;
-use super::headers::{lower_names, lowered_set, Collected, HeaderRules, Headers};
+use super::headers::{check_additional, lower_names, lowered_set, Collected, HeaderRules, Headers};
 use super::params::{encode_params, url_with_query, Encoded};
 use super::request::{bucket_arg, key_arg, view, Request};
 use super::text::{is_exact_str, str_of};
@@ -88,13 +88,14 @@ fn signature(
     let keep = |n: &str| {
         n.starts_with("x-oss-") || v4::DEFAULT_SIGNED_HEADERS.contains(&n) || extra_set.contains(n)
     };
-    // In the order oss2 reads them, so that the same error comes first. The parameters are
-    // encoded as they are read: V4 signs them only through `query`.
+    // In the order oss2 reads them (URI, query, headers), so that the same error comes first.
+    // The parameters are encoded as they are read: V4 signs them only through `query`.
+    let bucket = bucket_arg(bucket_name)?;
+    let key = key_arg(key, bucket, false)?;
     let Encoded { query, plain } = encode_params(params)?;
     let mut collected = Collected::new();
     headers.collect_into(&keep, HeaderRules::BYTES, &mut collected)?;
-    let bucket = bucket_arg(bucket_name)?;
-    let key = key_arg(key, bucket, false)?;
+    check_additional(req.py(), extra)?;
     let request = view(
         str_of(&method)?,
         bucket,
@@ -148,7 +149,7 @@ fn details(
 }
 
 /// Signature version 4 with any credentials provider (oss2's `ProviderAuthV4`).
-#[pyclass(extends = AuthBase, subclass, module = "ossauth", name = "ProviderAuthV4")]
+#[pyclass(extends = AuthBase, subclass, frozen, module = "ossauth", name = "ProviderAuthV4")]
 #[derive(Default)]
 pub struct ProviderAuthV4 {
     keys: SigningKeyCache,

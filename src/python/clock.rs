@@ -45,17 +45,20 @@ fn with_now<T>(py: Python<'_>, f: impl FnOnce(&FormattedNow) -> T) -> T {
     let secs = clock::now_micros().div_euclid(1_000_000);
     LAST.with(|last| {
         let mut last = last.borrow_mut();
-        if last.as_ref().is_none_or(|l| l.secs != secs) {
-            let t = UtcDateTime::from_unix(secs);
-            let iso8601 = t.iso8601_basic();
-            *last = Some(FormattedNow {
-                secs,
-                http_date_py: PyString::new(py, &t.http_date()).unbind(),
-                iso8601_py: PyString::new(py, &iso8601).unbind(),
-                iso8601,
-            });
-        }
-        f(last.as_ref().expect("filled above"))
+        let current = match last.take() {
+            Some(l) if l.secs == secs => l,
+            _ => {
+                let t = UtcDateTime::from_unix(secs);
+                let iso8601 = t.iso8601_basic();
+                FormattedNow {
+                    secs,
+                    http_date_py: PyString::new(py, &t.http_date()).unbind(),
+                    iso8601_py: PyString::new(py, &iso8601).unbind(),
+                    iso8601,
+                }
+            }
+        };
+        f(last.insert(current))
     })
 }
 

@@ -69,7 +69,7 @@ impl SigningDetails {
             return Ok(self);
         }
         let token = match creds.token() {
-            Some(t) => bytes_of(&t)?.map(|b| String::from_utf8_lossy(b).into_owned()),
+            Some(t) => bytes_of(&t)?.map(|b| String::from_utf8_lossy(&b).into_owned()),
             None => None,
         };
         let mask = |text: &str| -> String {

@@ -3,7 +3,7 @@
 //! signing results written back exactly as its `__setitem__` would, so insertion order and key
 //! case end as oss2 leaves them.
 
-use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError, PyUnicodeEncodeError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
@@ -11,8 +11,9 @@ use pyo3::types::{PyDict, PySet, PyString, PyTuple, PyType};
 use pyo3::{ffi, Borrowed};
 use smallvec::SmallVec;
 
+use super::params::unpack_pair;
 use super::request::Request;
-use super::text::{encode_error, expect_str, is_exact_str, str_of, type_name, Raw, Text};
+use super::text::{encode_error, expect_str, is_exact_str, str_of, type_name, Buffers, Raw, Text};
 use crate::sign::request::HeaderList;
 use crate::sign::Header;
 
@@ -167,11 +168,24 @@ impl<'py> Headers<'py> {
         rules: HeaderRules,
         items: &mut Collected<'py>,
     ) -> PyResult<()> {
-        let mut type_err: Option<PyErr> = None;
         let mut attr_err: Option<(usize, PyErr)> = None;
-        // A value without a UTF-8 form fails here where oss2 concatenates it before any type
-        // error; otherwise when the headers are read (`view`).
-        let mut check = |name: &str, value: &Text<'py>| -> PyResult<()> {
+        // oss2 joins the signed headers sorted by lower-cased name, encoding each name and
+        // value and concatenating them as bytes: the error it raises is that of the first
+        // failing header in name order (kept with its name; rare, so compared in Python).
+        let mut join_err: Option<(Bound<'py, PyString>, PyErr)> = None;
+        let mut note = |name: Bound<'py, PyString>, err: PyErr| -> PyResult<()> {
+            let first = match &join_err {
+                None => true,
+                Some((earlier, _)) => name.lt(earlier)?,
+            };
+            if first {
+                join_err = Some((name, err));
+            }
+            Ok(())
+        };
+        // The join error of a header, if any, after noting an `.encode` error of the names in
+        // `rules.encoded`.
+        let mut check = |name: &str, value: &Text<'py>| -> Option<PyErr> {
             if let Some(rank) = rules.encoded.iter().position(|n| *n == name) {
                 // `.encode('utf-8')` fails for anything but str, and for a str without UTF-8.
                 if (!value.is_str() || value.is_unencodable())
@@ -188,21 +202,19 @@ impl<'py> Headers<'py> {
                     attr_err = Some((rank, err));
                 }
                 if !rules.concatenated(name) {
-                    return Ok(());
+                    return None;
                 }
             }
-            if type_err.is_none() {
-                if value.is_unencodable() {
-                    return Err(encode_error(value));
-                }
-                if !value.is_signable() {
-                    type_err = Some(PyTypeError::new_err(format!(
-                        "can't concat {} to bytes: header {name:?} is signed and must be str or bytes",
-                        type_name(value.object())
-                    )));
-                }
+            if value.is_unencodable() {
+                return Some(encode_error(value));
             }
-            Ok(())
+            if !value.is_signable() {
+                return Some(PyTypeError::new_err(format!(
+                    "can't concat {} to bytes: header {name:?} is signed and must be str or bytes",
+                    type_name(value.object())
+                )));
+            }
+            None
         };
         if let Some(store) = &self.store {
             let py = store.py();
@@ -221,7 +233,15 @@ impl<'py> Headers<'py> {
                 } else {
                     lower.downcast::<PyString>()?
                 };
-                let text = str_of(lower)?;
+                let text = match str_of(lower) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        if starts_x_oss(lower)? {
+                            note(lower.to_owned(), e)?;
+                        }
+                        continue;
+                    }
+                };
                 if !keep(text) {
                     continue;
                 }
@@ -236,10 +256,12 @@ impl<'py> Headers<'py> {
                 } else {
                     pair.downcast::<PyTuple>()?.get_item(1)?
                 };
-                let value = Text::of_signed(value)?;
+                let value = Text::of_signed(value, Buffers::Concatenated)?;
                 // Only for other types can `check` run Python code (a type's name).
                 let exact = is_exact_str(value.object());
-                check(text, &value)?;
+                if let Some(e) = check(text, &value) {
+                    note(lower.to_owned(), e)?;
+                }
                 items.push(name, value);
                 if !exact && store.len() != size {
                     return Err(PyRuntimeError::new_err(
@@ -250,14 +272,26 @@ impl<'py> Headers<'py> {
         } else {
             let py = self.obj.py();
             for item in self.obj.call_method0(intern!(py, "items"))?.try_iter()? {
-                let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item?.extract()?;
+                let (k, v) = unpack_pair(item?)?;
                 let k = k.downcast::<PyString>().map_err(|_| {
                     PyTypeError::new_err(format!("header names must be str, not {}", type_name(&k)))
                 })?;
-                let lower = py_lower(k)?;
+                let lower = match py_lower(k) {
+                    Ok(lower) => lower,
+                    Err(e) if e.is_instance_of::<PyUnicodeEncodeError>(py) => {
+                        let lowered = k.call_method0(intern!(py, "lower"))?.downcast_into()?;
+                        if starts_x_oss(&lowered)? {
+                            note(lowered, e)?;
+                        }
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
                 if keep(&lower) {
-                    let value = Text::of_signed(v)?;
-                    check(&lower, &value)?;
+                    let value = Text::of_signed(v, Buffers::Concatenated)?;
+                    if let Some(e) = check(&lower, &value) {
+                        note(PyString::new(py, &lower), e)?;
+                    }
                     let name = Raw::of(lower.as_bytes());
                     items.lowered.push(lower);
                     items.push(name, value);
@@ -265,16 +299,27 @@ impl<'py> Headers<'py> {
             }
         }
         let attr_err = attr_err.map(|(_, e)| e);
+        let join_err = join_err.map(|(_, e)| e);
         let first = if rules.encoded_first {
-            attr_err.or(type_err)
+            attr_err.or(join_err)
         } else {
-            type_err.or(attr_err)
+            join_err.or(attr_err)
         };
         match first {
             Some(e) => Err(e),
             None => Ok(()),
         }
     }
+}
+
+/// A lower-cased header name without a UTF-8 form (a lone surrogate) is encoded by oss2 only if
+/// it signs it, which (unless additional, and those were encoded when lowered) means it
+/// starts with `x-oss-`; any other is skipped.
+/// `name.startswith('x-oss-')`, in Python (for names without a UTF-8 form).
+fn starts_x_oss(name: &Bound<'_, PyString>) -> PyResult<bool> {
+    let py = name.py();
+    name.call_method1(intern!(py, "startswith"), (intern!(py, "x-oss-"),))?
+        .is_truthy()
 }
 
 /// Which signed headers oss2 reads with `.encode('utf-8')` rather than as bytes.
@@ -351,7 +396,10 @@ impl Headers<'_> {
             // header name in Python.
             if store.len() > wanted.len() {
                 let found = PySet::empty(py)?;
-                for name in wanted.iter() {
+                // A fallible walk: `contains` may run Python code (a name's `__eq__`) that
+                // changes the set, which pyo3's set iterator would turn into a panic.
+                for name in wanted.as_any().try_iter()? {
+                    let name = name?;
                     if store.contains(&name)? {
                         found.add(name)?;
                     }
@@ -368,6 +416,23 @@ impl Headers<'_> {
     }
 }
 
+/// Stands for an additional header name without a UTF-8 form; no header name can be it (a
+/// header name has no NUL).
+const UNENCODABLE_NAME: &str = "\u{0}(a header name without a UTF-8 form)";
+
+/// oss2 encodes the additional header names after joining the headers: the UnicodeEncodeError
+/// of one without a UTF-8 form comes there.
+pub fn check_additional(py: Python<'_>, names: &[String]) -> PyResult<()> {
+    if !names.iter().any(|n| n == UNENCODABLE_NAME) {
+        return Ok(());
+    }
+    // The very error Python raises (a UnicodeEncodeError needs its five arguments).
+    Err(py
+        .eval(c"'\\ud800'.encode('utf-8')", None, None)
+        .err()
+        .unwrap_or_else(|| PyRuntimeError::new_err("a header name without a UTF-8 form")))
+}
+
 /// `h.lower() for h in names`, as Rust strings, in iteration order.
 pub fn lower_names(names: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     let mut out = Vec::new();
@@ -379,7 +444,20 @@ pub fn lower_names(names: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
                 type_name(&h)
             ))
         })?;
-        out.push(py_lower(s)?);
+        match py_lower(s) {
+            Ok(lower) => out.push(lower),
+            // Without a UTF-8 form: an `x-oss-` name is signed as a header anyway, and oss2
+            // drops it from the additional list (V4) or meets the header first (V2); any
+            // other it keeps (sorting, joining) and fails to encode only after the headers
+            // are joined: a placeholder stands for it until then (see `check_additional`).
+            Err(e) if e.is_instance_of::<PyUnicodeEncodeError>(s.py()) => {
+                let lowered = s.call_method0(intern!(s.py(), "lower"))?;
+                if !starts_x_oss(lowered.downcast::<PyString>()?)? {
+                    out.push(UNENCODABLE_NAME.to_owned());
+                }
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(out)
 }

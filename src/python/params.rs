@@ -1,24 +1,31 @@
 //! oss2's request parameters: read for signing (V1's sub-resources, V2/V4's encoded query) and
 //! written into presigned URLs as oss2's `_param_to_quoted_query` does.
 
-use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PyString, PyTuple};
 use pyo3::{ffi, Borrowed};
 use smallvec::SmallVec;
 
-use super::text::{bytes_of, encode_error, is_exact_bytes, is_exact_str, str_of, type_name, Text};
+use super::text::{
+    bytes_of, encode_error, is_exact_bytes, is_exact_str, str_of, type_name, Buffers, Text,
+};
 use crate::sign::encode::percent_encode_into;
 use crate::sign::request::{EncodedParams, ParamList};
 use crate::sign::Param;
 
-/// Calls `f(key, value)` for each item of a dict (fast) or any mapping with `items()`.
+/// Calls `f(key, value)` for each item, as oss2's `for k, v in params.items()` reads them. An
+/// exact dict is walked in place (its `items()` is that order, and no Python code runs); any
+/// other mapping, a dict subclass included (an `OrderedDict` after `move_to_end`, a subclass
+/// overriding iteration), through its own `items()`, in the order that gives.
 pub fn for_each_item<'py>(
     mapping: &Bound<'py, PyAny>,
     mut f: impl FnMut(Bound<'py, PyAny>, Bound<'py, PyAny>) -> PyResult<()>,
 ) -> PyResult<()> {
-    if let Ok(d) = mapping.downcast::<PyDict>() {
+    if mapping.is_exact_instance_of::<PyDict>() {
+        // SAFETY: checked just above.
+        let d = unsafe { mapping.downcast_unchecked::<PyDict>() };
         let py = d.py();
         let (mut pos, mut k, mut v) = (0, std::ptr::null_mut(), std::ptr::null_mut());
         let size = d.len();
@@ -45,10 +52,45 @@ pub fn for_each_item<'py>(
         .call_method0(intern!(mapping.py(), "items"))?
         .try_iter()?
     {
-        let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item?.extract()?;
+        let (k, v) = unpack_pair(item?)?;
         f(k, v)?;
     }
     Ok(())
+}
+
+/// `k, v = item`, with Python's errors: a tuple of two directly, any other iterable of two
+/// (a list, say) through iteration.
+pub fn unpack_pair<'py>(
+    item: Bound<'py, PyAny>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    if let Ok(t) = item.downcast_exact::<PyTuple>() {
+        if t.len() == 2 {
+            return Ok((t.get_item(0)?, t.get_item(1)?));
+        }
+    }
+    let mut it = item.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "cannot unpack non-iterable {} object",
+            type_name(&item)
+        ))
+    })?;
+    let mut got = Vec::with_capacity(2);
+    while got.len() < 3 {
+        match it.next() {
+            Some(x) => got.push(x?),
+            None => break,
+        }
+    }
+    match <[_; 2]>::try_from(got) {
+        Ok([k, v]) => Ok((k, v)),
+        Err(got) if got.len() > 2 => Err(PyValueError::new_err(
+            "too many values to unpack (expected 2)",
+        )),
+        Err(got) => Err(PyValueError::new_err(format!(
+            "not enough values to unpack (expected 2, got {})",
+            got.len()
+        ))),
+    }
 }
 
 /// How a signing version treats parameter values.
@@ -99,8 +141,8 @@ fn plain(v: &Bound<'_, PyAny>) -> bool {
 /// A V2/V4 parameter read as oss2 reads it: encoding errors first, as its `to_bytes` meets
 /// them, then types.
 fn signable<'py>(k: Bound<'py, PyAny>, v: Bound<'py, PyAny>) -> PyResult<(Text<'py>, Text<'py>)> {
-    let k = Text::of_signed(k)?.encoded()?;
-    let v = Text::of_signed(v)?.encoded()?;
+    let k = Text::of_signed(k, Buffers::Iterated)?.encoded()?;
+    let v = Text::of_signed(v, Buffers::Iterated)?.encoded()?;
     check_signable(&k, &v)?;
     Ok((k, v))
 }
@@ -121,6 +163,14 @@ fn check_signable(k: &Text<'_>, v: &Text<'_>) -> PyResult<()> {
 impl<'py> Params<'py> {
     pub fn collect(params: &Bound<'py, PyAny>, rule: ParamRule) -> PyResult<Self> {
         let mut items = SmallVec::new();
+        // V1's `if not params: return ''` comes before `params.items()`: a mapping that is
+        // falsy is not read (an exact dict is falsy exactly when it has no items).
+        if matches!(rule, ParamRule::SubresourcesOnly)
+            && !params.is_exact_instance_of::<PyDict>()
+            && !params.is_truthy()?
+        {
+            return Ok(Params { items });
+        }
         for_each_item(params, |k, v| {
             match rule {
                 ParamRule::SubresourcesOnly => {
@@ -128,14 +178,17 @@ impl<'py> Params<'py> {
                     let Ok(name) = k.downcast_into::<PyString>() else {
                         return Ok(());
                     };
-                    let name = Text::of_str(name)?;
+                    // A name without a UTF-8 form (a lone surrogate) is not a sub-resource.
+                    let Ok(name) = Text::of_str(name) else {
+                        return Ok(());
+                    };
                     if !crate::sign::v1::is_subresource(name.as_bytes()) {
                         return Ok(());
                     }
                     if !v.is_truthy()? {
                         items.push((name, None));
                     } else if v.is_instance_of::<PyString>() {
-                        items.push((name, Some(Text::of_signed(v)?)));
+                        items.push((name, Some(Text::of_signed(v, Buffers::Iterated)?)));
                     } else {
                         return Err(PyTypeError::new_err(format!(
                             "can only concatenate str (not \"{}\") to str: query parameter {:?}",
@@ -153,6 +206,19 @@ impl<'py> Params<'py> {
             Ok(())
         })?;
         Ok(Params { items })
+    }
+
+    /// The UnicodeEncodeError of the first V1 value without a UTF-8 form, if any (oss2 meets
+    /// it encoding the resource).
+    pub fn check_encodable(&self) -> PyResult<()> {
+        match self
+            .items
+            .iter()
+            .find_map(|(_, v)| v.as_ref().filter(|v| v.is_unencodable()))
+        {
+            Some(v) => Err(encode_error(v)),
+            None => Ok(()),
+        }
     }
 
     /// Borrowed parameters for the core; the UnicodeEncodeError of the first V1 value
@@ -190,7 +256,7 @@ pub fn url_with_query(url: &str, params: &Bound<'_, PyAny>) -> PyResult<String> 
                 type_name(&k)
             ))
         })?;
-        percent_encode_into(kb, false, &mut out);
+        percent_encode_into(&kb, false, &mut out);
         if v.is_truthy()? {
             let vb = bytes_of(&v)?.ok_or_else(|| {
                 PyTypeError::new_err(format!(
@@ -199,12 +265,14 @@ pub fn url_with_query(url: &str, params: &Bound<'_, PyAny>) -> PyResult<String> 
                 ))
             })?;
             out.push(b'=');
-            percent_encode_into(vb, false, &mut out);
+            percent_encode_into(&vb, false, &mut out);
         }
         Ok(())
     })?;
-    // Everything appended is ASCII and `url` was UTF-8.
-    Ok(String::from_utf8(out).expect("percent-encoded query is ASCII"))
+    // Everything appended is ASCII and `url` was UTF-8, so this cannot fail; an error
+    // rather than a panic all the same.
+    String::from_utf8(out)
+        .map_err(|_| PyRuntimeError::new_err("internal error: a presigned URL was not UTF-8"))
 }
 
 /// `url + '?' + quoted params`, for `AnonymousAuth`.

@@ -6,12 +6,14 @@
 //! declare it ourselves: signing reads a dozen strings per request, and copying them all was the
 //! largest cost in the profile.
 
+use std::borrow::Cow;
 use std::os::raw::c_char;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
 
 extern "C" {
     #[link_name = "PyUnicode_AsUTF8AndSize"]
@@ -92,21 +94,70 @@ pub fn is_exact_str(v: &Bound<'_, PyAny>) -> bool {
     unsafe { ffi::Py_TYPE(v.as_ptr()) == std::ptr::addr_of_mut!(ffi::PyUnicode_Type) }
 }
 
-/// The bytes oss2's `to_bytes()` would sign: UTF-8 of a `str`, the contents of a `bytes`;
-/// `None` for any other type.
+/// The bytes `urllib.parse.quote` (oss2's `urlquote`) takes: UTF-8 of a `str`, the contents
+/// of a `bytes` or a `bytearray` (copied: it can change); `None` for any other type.
 #[inline]
-pub fn bytes_of<'a>(v: &'a Bound<'_, PyAny>) -> PyResult<Option<&'a [u8]>> {
+pub fn bytes_of<'a>(v: &'a Bound<'_, PyAny>) -> PyResult<Option<Cow<'a, [u8]>>> {
     if is_exact_str(v) {
         // SAFETY: checked just above.
-        return str_of(unsafe { v.downcast_unchecked() }).map(|s| Some(s.as_bytes()));
+        return str_of(unsafe { v.downcast_unchecked() })
+            .map(|s| Some(Cow::Borrowed(s.as_bytes())));
     }
     if let Ok(s) = v.downcast::<PyString>() {
-        return str_of(s).map(|s| Some(s.as_bytes()));
+        return str_of(s).map(|s| Some(Cow::Borrowed(s.as_bytes())));
     }
     if let Ok(b) = v.downcast::<PyBytes>() {
-        return Ok(Some(b.as_bytes()));
+        return Ok(Some(Cow::Borrowed(b.as_bytes())));
+    }
+    if let Ok(b) = v.downcast::<PyByteArray>() {
+        return Ok(Some(Cow::Owned(b.to_vec())));
     }
     Ok(None)
+}
+
+/// Which byte buffers (objects with the buffer protocol other than `bytes`) oss2 signs, and as
+/// which bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Buffers {
+    /// Header values: oss2 concatenates `b':' + value`, which takes any C-contiguous buffer as
+    /// its raw bytes (and any other is its TypeError).
+    Concatenated,
+    /// V2/V4 parameters: oss2 iterates the value's items as byte values, which is its bytes
+    /// only for unsigned-byte buffers (`bytearray`, `memoryview` of format `B`).
+    Iterated,
+}
+
+/// A copy of the bytes oss2 signs for a buffer `v` (not str or bytes), or None when `v` is not
+/// a buffer oss2 signs that way.
+fn buffer_copy<'py>(v: &Bound<'py, PyAny>, rule: Buffers) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    let py = v.py();
+    if let Ok(b) = v.downcast::<PyByteArray>() {
+        return Ok(Some(PyBytes::new(py, &b.to_vec())));
+    }
+    // Only the slow path gets here: any other object, asked for its buffer through Python's
+    // `memoryview`, which refuses what has none.
+    let Ok(view) = py.get_type::<PyMemoryView>().call1((v,)) else {
+        return Ok(None);
+    };
+    let usable = match rule {
+        Buffers::Concatenated => view.getattr(intern!(py, "c_contiguous"))?.is_truthy()?,
+        Buffers::Iterated => view.getattr(intern!(py, "format"))?.eq("B")?,
+    };
+    if !usable {
+        // Items of another format that are all byte values sign as those bytes; larger ones
+        // oss2 writes as `%` and their hex, which no byte string gives: not signed here.
+        if rule == Buffers::Iterated && view.getattr(intern!(py, "ndim"))?.eq(1)? {
+            let items = view.call_method0(intern!(py, "tolist"))?;
+            if let Ok(bytes) = items.extract::<Vec<u8>>() {
+                return Ok(Some(PyBytes::new(py, &bytes)));
+            }
+        }
+        return Ok(None);
+    }
+    Ok(Some(
+        view.call_method0(intern!(py, "tobytes"))?
+            .downcast_into::<PyBytes>()?,
+    ))
 }
 
 /// `v` as `&str`, or a TypeError naming `what`.
@@ -118,6 +169,16 @@ pub fn expect_str<'a>(v: &'a Bound<'_, PyAny>, what: &str) -> PyResult<&'a str> 
             type_name(v)
         ))),
     }
+}
+
+/// `v` as a str, or a TypeError that reads like Python's own (`access_key_id must be str,
+/// not int`), not pyo3's conversion message.
+pub fn str_arg<'a, 'py>(
+    v: &'a Bound<'py, PyAny>,
+    what: &str,
+) -> PyResult<&'a Bound<'py, PyString>> {
+    v.downcast::<PyString>()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be str, not {}", type_name(v))))
 }
 
 pub fn type_name(v: &Bound<'_, PyAny>) -> String {
@@ -170,8 +231,10 @@ enum Kind {
 /// A str or bytes object with its UTF-8 (or raw) bytes, read once: signing reads each
 /// header and parameter while collecting and again while signing.
 pub struct Text<'py> {
-    /// Owns the buffer `ptr` points into.
+    /// The object read (owns the buffer `ptr` points into unless `copy` does).
     obj: Bound<'py, PyAny>,
+    /// For a byte buffer other than `bytes`: the copy of its bytes that `ptr` points into.
+    copy: Option<Bound<'py, PyBytes>>,
     ptr: *const u8,
     len: usize,
     kind: Kind,
@@ -183,6 +246,7 @@ impl<'py> Text<'py> {
         let (ptr, len) = str_of(&s).map(|t| (t.as_ptr(), t.len()))?;
         Ok(Text {
             obj: s.into_any(),
+            copy: None,
             ptr,
             len,
             kind: Kind::Str,
@@ -192,7 +256,8 @@ impl<'py> Text<'py> {
     /// `v`'s bytes as oss2's `to_bytes()` gives them; for any other type, no bytes and
     /// [`Text::is_signable`] false.
     #[inline(always)]
-    pub fn of_signed(v: Bound<'py, PyAny>) -> PyResult<Self> {
+    pub fn of_signed(v: Bound<'py, PyAny>, buffers: Buffers) -> PyResult<Self> {
+        let mut copy = None;
         let (kind, bytes) = if is_exact_str(&v) || v.is_instance_of::<PyString>() {
             // SAFETY: checked just above.
             match str_of(unsafe { v.downcast_unchecked::<PyString>() }) {
@@ -203,11 +268,16 @@ impl<'py> Text<'py> {
         } else if let Ok(b) = v.downcast::<PyBytes>() {
             (Kind::Bytes, b.as_bytes())
         } else {
-            (Kind::Other, &[][..])
+            copy = buffer_copy(&v, buffers)?;
+            match &copy {
+                Some(c) => (Kind::Bytes, c.as_bytes()),
+                None => (Kind::Other, &[][..]),
+            }
         };
         let (ptr, len) = (bytes.as_ptr(), bytes.len());
         Ok(Text {
             obj: v,
+            copy,
             ptr,
             len,
             kind,
@@ -250,14 +320,17 @@ impl<'py> Text<'py> {
             ptr: self.ptr,
             len: self.len,
         };
-        (self.obj, raw)
+        match self.copy {
+            Some(copy) => (copy.into_any(), raw),
+            None => (self.obj, raw),
+        }
     }
 
     #[inline(always)]
     pub fn as_bytes(&self) -> &[u8] {
         // SAFETY: the buffer belongs to `obj` (a str's cached UTF-8 or a bytes object's
-        // contents), both immutable and alive as long as `obj`, which `self` owns; or it is
-        // an empty slice's.
+        // contents) or to `copy` (bytes), all immutable and alive as long as `self`, which
+        // owns them; or it is an empty slice's.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 

@@ -73,8 +73,8 @@ def build_request(spec):
     return oss2.http.Request(
         s["method"],
         s["url"],
-        params=s["params"],
-        headers=s["headers"],
+        params=S.materialize(s["params"]),
+        headers=S.materialize(s["headers"]),
         region=s["region"],
         product=s["product"],
         cloudbox_id=s["cloudbox_id"],
@@ -808,3 +808,81 @@ def test_additional_header_order_sweep(n_wanted, n_present, version, op):
         sign_request_pair(a1, a2, spec, "b", "k", 1700000000)  # V2's default set
     else:
         sign_url_pair(a1, a2, spec, "b", "k", 60, 1700000000, extra=(wanted, {}))
+
+
+# ============================================================================================
+# Parity edges (issue 10, class 9): how the mappings are read, byte buffers, lone surrogates
+# ============================================================================================
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@SETTINGS
+@given(
+    creds=S.credentials(),
+    spec=S.edge_request_specs(),
+    bucket=S.buckets,
+    key=st.one_of(S.keys, S.surrogate_text),
+    addl=S.edge_additional_headers,
+    expires=S.expires_values,
+    op=st.sampled_from(["request", "url"]),
+    t=S.instants,
+)
+def test_parity_edges(version, creds, spec, bucket, key, addl, expires, op, t):
+    """OrderedDicts reordered with move_to_end, dict subclasses overriding iteration, a
+    CaseInsensitiveDict subclass, bytearray / memoryview values and lone surrogates in names,
+    values and the key: the same URL, headers and parameters as oss2, or the same exception."""
+    a1, a2 = make_auth_pair("provider", version, creds)
+    _op_pair(op, a1, a2, spec, bucket, key, expires, t, addl, version)
+
+
+def _moved():
+    return S.MappingSpec("ordered", [("uploadId", "1"), ("partNumber", "2"), ("acl", ""), ("prefix", "p")],
+                         [(0, True), (3, False)])
+
+
+PARITY_SPECS = [
+    ("OrderedDict after move_to_end", _spec(params=_moved())),
+    ("dict subclass iterating backwards", _spec(params=S.MappingSpec(
+        "reversed", [("uploadId", "1"), ("partNumber", "2"), ("z", "3")]))),
+    ("dict subclass with sorted list items", _spec(params=S.MappingSpec(
+        "sorted_items", [("z", "1"), ("acl", ""), ("b", "2")]))),
+    ("CaseInsensitiveDict subclass", _spec(headers=S.MappingSpec(
+        "reversed_headers", [("x-oss-meta-a", "1"), ("Content-Type", "t"), ("X-Oss-Meta-B", "2")]))),
+    ("bytearray header", _spec(headers={"x-oss-meta-a": S.BufferSpec("bytearray", b"\xc3\xa9")})),
+    ("memoryview header", _spec(headers={"x-oss-meta-a": S.BufferSpec("memoryview", b"abc")})),
+    ("memoryview header, format H", _spec(headers={"x-oss-meta-a": S.BufferSpec("memoryview", b"abcd", "H")})),
+    ("non-contiguous memoryview header", _spec(headers={"x-oss-meta-a": S.BufferSpec("memoryview", b"abcd", "B", 2)})),
+    ("bytearray content-type", _spec(headers={"Content-Type": S.BufferSpec("bytearray", b"t")})),
+    ("bytearray param", _spec(params={"prefix": S.BufferSpec("bytearray", b"a b")})),
+    ("memoryview param", _spec(params={"prefix": S.BufferSpec("memoryview", b"a/b")})),
+    ("bytearray subresource", _spec(params={"acl": S.BufferSpec("bytearray", b"x")})),
+    ("surrogate in an unsigned header name", _spec(headers={"X-Other-\ud800": "v"})),
+    ("surrogate in a signed header name", _spec(headers={"x-oss-meta-\ud800": "v"})),
+    ("surrogate in a param name", _spec(params={"a\udfffb": "v", "acl": ""})),
+    ("surrogate in a param value", _spec(params={"prefix": "\ud800"})),
+    ("surrogate in a subresource value", _spec(params={"acl": "\ud800"})),
+]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("op", ["request", "url"])
+@pytest.mark.parametrize("label,spec", PARITY_SPECS, ids=[e[0] for e in PARITY_SPECS])
+def test_parity_edges_deterministic(version, op, label, spec):
+    a1, a2 = make_auth_pair("provider", version, ("ak", "sk", "tok"))
+    if op == "request":
+        sign_request_pair(a1, a2, spec, "b", "k", 1700000000)
+    else:
+        sign_url_pair(a1, a2, spec, "b", "k", 60, 1700000000)
+
+
+@pytest.mark.parametrize("version", ["v2", "v4"])
+@pytest.mark.parametrize("op", ["request", "url"])
+@pytest.mark.parametrize("names", [["X-Other-\ud800"], ["x-oss-meta-\ud800"], ["range", "\udc80"]],
+                         ids=["unsigned", "x-oss", "mixed"])
+def test_surrogate_additional_header_names(version, op, names):
+    a1, a2 = make_auth_pair("provider", version, ("ak", "sk", ""))
+    spec = _spec(headers={"Range": "bytes=0-1", "X-Other-\ud800": "v"})
+    if op == "request":
+        sign_request_pair(a1, a2, spec, "b", "k", 1700000000, extra=((names,), {}))
+    else:
+        sign_url_pair(a1, a2, spec, "b", "k", 60, 1700000000, extra=((names,), {}))
