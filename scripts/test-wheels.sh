@@ -26,16 +26,17 @@ test_testing_clock.py test_credentials_api.py test_cli.py test_stubs.py}"
 if [ "$#" -gt 0 ]; then
     interpreters=("$@")
 else
-    if ! command -v pyenv > /dev/null; then
-        echo "test-wheels: pyenv not found; name the interpreters: $0 PYTHON..." >&2
-        exit 2
+    if command -v pyenv > /dev/null; then
+        pyenv_root=$(pyenv root)
+    else
+        pyenv_root=${PYENV_ROOT:-$HOME/.pyenv}
     fi
     interpreters=()
     missing=()
     for minor in 3.9 3.10 3.11 3.12 3.13; do
         # The newest patch release of each (a free-threaded "t" build is not matched).
         found=""
-        for candidate in "$(pyenv root)/versions/$minor".*; do
+        for candidate in "$pyenv_root/versions/$minor".*; do
             if [[ "$candidate" =~ /$minor\.[0-9]+$ && -x "$candidate/bin/python" ]]; then
                 found=$(printf '%s\n' "$found" "$candidate" | sort -V | tail -n 1)
             fi
@@ -47,7 +48,7 @@ else
         fi
     done
     if [ "${#missing[@]}" -gt 0 ]; then
-        echo "test-wheels: no CPython ${missing[*]} under $(pyenv root)/versions (pyenv install ${missing[*]})" >&2
+        echo "test-wheels: no CPython ${missing[*]} under $pyenv_root/versions (pyenv install ${missing[*]}, or name the interpreters: $0 PYTHON...)" >&2
         exit 2
     fi
 fi
