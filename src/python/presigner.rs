@@ -16,7 +16,7 @@ use super::errors::client_error;
 use super::text::{is_exact_str, str_of, type_name};
 use crate::clock;
 use crate::sign::presign::{
-    check_key, check_key_bytes, presign_chunks, Batch, Credentials, Options, PresignError, Target,
+    check_key, check_key_bytes, presign_with, Batch, Credentials, Options, PresignError, Target,
     UrlStyle, Version, SIGNER_PARAMS,
 };
 use crate::sign::SigningKeyCache;
@@ -317,44 +317,68 @@ fn general<'py>(
     )
 }
 
-/// The URLs as a Python list, chunk by chunk, each chunk freed once converted (the Rust copy
-/// shrinks as the list grows). Straight FFI: this is a third of a batch's time.
-fn urls_to_list(
-    py: Python<'_>,
-    chunks: Vec<crate::sign::presign::UrlChunk>,
-    n: usize,
-) -> PyResult<Bound<'_, PyList>> {
+/// A list of `n` Nones, to be filled in place (never NULL slots: a list is reachable from
+/// other threads through the garbage collector while it is being filled).
+fn list_of_none(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyList>> {
     let len = ffi::Py_ssize_t::try_from(n)
         .map_err(|_| PyValueError::new_err("too many keys for one list"))?;
     // SAFETY: PyList_New returns a new reference (or NULL with an exception set), owned by
-    // the Bound from then on. Its n slots are NULL until set; every index below n is set
-    // exactly once (the chunks hold n URLs in all) before the list is handed to Python code,
-    // and PyList_SetItem steals the new string reference it is given.
+    // the Bound from then on. Every slot is set (to a new reference to None, which
+    // PyList_SetItem steals) before the list is returned or used.
     unsafe {
-        let list = ffi::PyList_New(len);
-        let list = Bound::from_owned_ptr_or_err(py, list)?.downcast_into_unchecked::<PyList>();
-        let mut i: ffi::Py_ssize_t = 0;
-        for chunk in chunks {
-            for url in chunk.iter() {
-                let s = ffi::PyUnicode_FromStringAndSize(
-                    url.as_ptr().cast(),
-                    url.len() as ffi::Py_ssize_t,
-                );
-                if s.is_null() {
-                    return Err(PyErr::fetch(py));
-                }
-                if i >= len {
-                    ffi::Py_DecRef(s);
-                    return Err(PyValueError::new_err("more URLs than keys"));
-                }
-                ffi::PyList_SetItem(list.as_ptr(), i, s);
-                i += 1;
+        let list = Bound::from_owned_ptr_or_err(py, ffi::PyList_New(len))?;
+        let none = ffi::Py_None();
+        for i in 0..len {
+            ffi::Py_IncRef(none);
+            ffi::PyList_SetItem(list.as_ptr(), i, none);
+        }
+        Ok(list.downcast_into_unchecked::<PyList>())
+    }
+}
+
+/// A list being filled from signing threads: its address, and the first error.
+struct Filling {
+    list: usize,
+    len: usize,
+    error: Mutex<Option<PyErr>>,
+}
+
+impl Filling {
+    /// Puts `chunk`'s URLs at `first..` (taking the GIL: each thread converts its own chunks
+    /// while the others sign).
+    fn put(&self, first: usize, chunk: &crate::sign::presign::UrlChunk) {
+        Python::with_gil(|py| {
+            let mut error = self.error.lock().unwrap_or_else(|e| e.into_inner());
+            if error.is_some() {
+                return;
             }
-        }
-        if i != len {
-            return Err(PyValueError::new_err("fewer URLs than keys"));
-        }
-        Ok(list)
+            for (j, url) in chunk.iter().enumerate() {
+                let index = first + j;
+                if index >= self.len {
+                    *error = Some(PyValueError::new_err("more URLs than keys"));
+                    return;
+                }
+                // SAFETY: the GIL is held; `self.list` is a live list of `self.len` items
+                // that the caller owns and keeps alive until every thread is done, and that
+                // no Python code has been given. Indices are disjoint between threads.
+                // PyList_SetItem steals the new string (and releases the None it replaces).
+                unsafe {
+                    let s = ffi::PyUnicode_FromStringAndSize(
+                        url.as_ptr().cast(),
+                        url.len() as ffi::Py_ssize_t,
+                    );
+                    if s.is_null() {
+                        *error = Some(PyErr::fetch(py));
+                        return;
+                    }
+                    ffi::PyList_SetItem(
+                        self.list as *mut ffi::PyObject,
+                        index as ffi::Py_ssize_t,
+                        s,
+                    );
+                }
+            }
+        })
     }
 }
 
@@ -597,8 +621,26 @@ impl PresignerCore {
         let Some(batch) = core.batch(&plain, &creds) else {
             return general_all();
         };
-        let chunks = py.allow_threads(|| presign_chunks(&batch, &texts, threads));
-        let out = urls_to_list(py, chunks, texts.len())?;
+        let out = list_of_none(py, texts.len())?;
+        let filling = Filling {
+            list: out.as_ptr() as usize,
+            len: texts.len(),
+            error: Mutex::new(None),
+        };
+        // Signing threads convert their own chunks under the GIL as they finish them, while
+        // the others keep signing; this thread waits without the GIL.
+        py.allow_threads(|| {
+            presign_with(&batch, &texts, threads, |first, chunk| {
+                filling.put(first, chunk)
+            })
+        });
+        if let Some(e) = filling
+            .error
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+        {
+            return Err(e);
+        }
         Ok(out)
     }
 }

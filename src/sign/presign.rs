@@ -649,52 +649,70 @@ pub const CHUNK_KEYS: usize = 8192;
 /// Below this many keys per thread, one thread does it all (spawning costs more).
 const MIN_KEYS_PER_THREAD: usize = 4096;
 
-fn sign_range(batch: &Batch, keys: &[&str], chunks: &mut Vec<UrlChunk>) {
+/// Signs `keys` chunk by chunk into one reused buffer, handing each chunk to `sink` with the
+/// index of its first key.
+fn sign_range(
+    batch: &Batch,
+    keys: &[&str],
+    first: usize,
+    sink: &(impl Fn(usize, &UrlChunk) + Sync),
+) {
     let mut scratch = Vec::with_capacity(1024);
-    for part in keys.chunks(CHUNK_KEYS) {
+    let mut chunk = UrlChunk::default();
+    for (n, part) in keys.chunks(CHUNK_KEYS).enumerate() {
+        chunk.text.clear();
+        chunk.ends.clear();
         let room: usize = part
             .iter()
             .map(|k| batch.url_head.len() + batch.url_tail.len() + 3 * k.len() + 88)
             .sum();
-        let mut chunk = UrlChunk {
-            text: String::with_capacity(room),
-            ends: Vec::with_capacity(part.len()),
-        };
+        chunk.text.reserve(room);
         for key in part {
             batch.sign_into(key, &mut scratch, &mut chunk.text);
             chunk.ends.push(chunk.text.len());
         }
-        chunks.push(chunk);
+        sink(first + n * CHUNK_KEYS, &chunk);
     }
+}
+
+/// Signs `keys` (all already checked with [`check_key`]) across `threads` threads (at least
+/// 1; small batches use fewer), handing the URLs to `sink` in chunks of at most
+/// [`CHUNK_KEYS`], each with the index of its first key. `sink` runs on the signing threads,
+/// as each chunk is done, so a consumer (such as a Python list being filled) overlaps with
+/// the signing of other chunks and only one chunk per thread is ever held.
+pub fn presign_with(
+    batch: &Batch,
+    keys: &[&str],
+    threads: usize,
+    sink: impl Fn(usize, &UrlChunk) + Sync,
+) {
+    let threads = threads.clamp(1, keys.len().div_ceil(MIN_KEYS_PER_THREAD).max(1));
+    if threads == 1 {
+        sign_range(batch, keys, 0, &sink);
+        return;
+    }
+    // Whole chunks per thread, so that every chunk but the last is full.
+    let per_thread = keys.len().div_ceil(threads).div_ceil(CHUNK_KEYS) * CHUNK_KEYS;
+    let sink = &sink;
+    std::thread::scope(|s| {
+        for (i, part) in keys.chunks(per_thread).enumerate() {
+            s.spawn(move || sign_range(batch, part, i * per_thread, sink));
+        }
+    });
 }
 
 /// The URLs of `keys` (all already checked with [`check_key`]), in order, in chunks of at
 /// most [`CHUNK_KEYS`]; the keys are split across `threads` threads (at least 1).
 pub fn presign_chunks(batch: &Batch, keys: &[&str], threads: usize) -> Vec<UrlChunk> {
-    let threads = threads.clamp(1, keys.len().div_ceil(MIN_KEYS_PER_THREAD).max(1));
-    let mut chunks = Vec::with_capacity(keys.len().div_ceil(CHUNK_KEYS));
-    if threads == 1 {
-        sign_range(batch, keys, &mut chunks);
-        return chunks;
-    }
-    // Whole chunks per thread, so that each thread's output is a run of whole chunks.
-    let per_thread = keys.len().div_ceil(threads).div_ceil(CHUNK_KEYS) * CHUNK_KEYS;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = keys
-            .chunks(per_thread)
-            .map(|part| {
-                s.spawn(move || {
-                    let mut out = Vec::new();
-                    sign_range(batch, part, &mut out);
-                    out
-                })
-            })
-            .collect();
-        for h in handles {
-            chunks.extend(h.join().expect("presigning does not panic"));
-        }
+    let done = std::sync::Mutex::new(Vec::new());
+    presign_with(batch, keys, threads, |first, chunk| {
+        done.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((first, chunk.clone()));
     });
-    chunks
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_by_key(|(first, _)| *first);
+    done.into_iter().map(|(_, chunk)| chunk).collect()
 }
 
 /// One presigned URL: `oss2.Bucket(...).sign_url(opts.method, key, opts.expires, ...)` at
