@@ -402,3 +402,43 @@ def test_urls_from_sign_urls_put_and_get_on_the_verifying_server(oss_server, cas
         assert resp.content == key.encode("utf-8")
     assert oss_server.keys() == sorted(keys)
     assert_verified(oss_server, mark, case, kind="presigned", methods=["PUT"] * len(keys) + ["GET"] * len(keys))
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI: ossauth presign oss://BUCKET/ --keys-from FILE
+# ---------------------------------------------------------------------------------------------
+
+from test_cli import AK, SK, T as CLI_T, cli, env, reference  # noqa: E402,F401
+
+
+@pytest.mark.parametrize("version", ["v1", "v2", "v4"])
+def test_cli_keys_from_file_prints_one_url_a_line_as_oss2(env, capsys, tmp_path, version):
+    keys = ["a/b.txt", "中文/文件 名.txt", "plus+percent%tilde~hash#question", "  padded  "]
+    path = tmp_path / "keys.txt"
+    path.write_text("\n".join(keys[:2]) + "\n\n" + "\r\n".join(keys[2:]) + "\n", encoding="utf-8")
+    status, out, err = cli(capsys, "presign", "oss://examplebucket/pre/", "--keys-from", str(path),
+                           "--region", "cn-hangzhou", "--version", version, "--at", str(CLI_T),
+                           "--header", "Content-Type:text/plain", "--method", "put")
+    assert status == 0, err
+    want = [reference(version, "https://oss-cn-hangzhou.aliyuncs.com", "examplebucket", "pre/" + k,
+                      region="cn-hangzhou", method="PUT", headers={"content-type": "text/plain"})
+            for k in keys]
+    assert out.splitlines() == want
+
+
+def test_cli_keys_from_stdin_and_errors(env, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("k1\nk2\n"))
+    status, out, err = cli(capsys, "presign", "oss://examplebucket/", "--keys-from", "-",
+                           "--region", "cn-hangzhou", "--at", str(CLI_T))
+    assert status == 0, err
+    assert out.splitlines() == [reference("v4", "https://oss-cn-hangzhou.aliyuncs.com", "examplebucket", k,
+                                          region="cn-hangzhou") for k in ["k1", "k2"]]
+    status, out, err = cli(capsys, "presign", "oss://examplebucket/", "--keys-from", "/nonexistent/keys",
+                           "--region", "cn-hangzhou")
+    assert status == 2 and "--keys-from /nonexistent/keys: No such file or directory" in err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("?q\n"))
+    status, out, err = cli(capsys, "presign", "oss://examplebucket/", "--keys-from", "-",
+                           "--region", "cn-hangzhou", "--version", "v1")
+    assert status == 2 and "cannot start with '?'" in err and SK not in err
