@@ -40,6 +40,7 @@ from ._sources import (
     RamRoleArnCredentialsProvider,
     UriCredentialsProvider,
 )
+from ._presigner import Presigner
 from ._auth import (
     AUTH_VERSION_1,
     AUTH_VERSION_2,
@@ -68,6 +69,7 @@ __all__ = [
     "EnvironmentVariableCredentialsProvider",
     "FunctionComputeCredentialsProvider",
     "OidcRoleArnCredentialsProvider",
+    "Presigner",
     "ProfileCredentialsProvider",
     "ProviderAuth",
     "ProviderAuthV2",

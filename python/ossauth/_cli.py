@@ -144,6 +144,48 @@ def presign(args, provider=None):
     return auth._sign_url(req, bucket, key, args.expires)
 
 
+def presign_many(args, provider=None):
+    """The presigned URLs for every key of ``--keys-from`` (one a line), through
+    ``Presigner.sign_urls``: the URI's key part, if any, is a prefix of every key."""
+    from ._presigner import Presigner
+
+    uri = args.uri
+    if not uri.startswith("oss://"):
+        raise UsageError("expected oss://BUCKET/, got %r" % uri)
+    bucket, _, prefix = uri[len("oss://"):].partition("/")
+    if not bucket or not is_valid_bucket_name(bucket):
+        raise UsageError("%r is not a valid bucket name" % bucket)
+    endpoint, region = _resolve_endpoint(args)
+    if args.expires <= 0:
+        raise UsageError("--expires must be a positive number of seconds, not %d" % args.expires)
+    if args.version == "v4" and region is None:
+        raise UsageError("V4 signs the region, and it cannot be inferred from %s: give --region" % endpoint)
+    if args.version == "v4" and args.expires > _V4_MAX_EXPIRES:
+        raise UsageError("V4 presigned URLs last at most %d seconds (7 days); --expires is %d"
+                         % (_V4_MAX_EXPIRES, args.expires))
+    if args.explain:
+        raise UsageError("--explain signs one key: it cannot be used with --keys-from")
+    try:
+        source = sys.stdin if args.keys_from == "-" else open(args.keys_from, encoding="utf-8")
+    except OSError as e:
+        raise UsageError("--keys-from %s: %s" % (args.keys_from, e.strerror)) from None
+    with source:
+        # One key a line; the line break is not part of it, blank lines are skipped.
+        lines = [line.rstrip("\r\n") for line in source]
+    keys = [prefix + line for line in lines if line.strip()]
+    for key in keys:
+        if args.version == "v1" and key.startswith("?"):
+            raise UsageError("key %r cannot start with '?' when signing with v1" % key)
+    headers = {name.lower(): value for name, value in _pairs(args.header, ":", "--header").items()}
+    params = _pairs(args.param, "=", "--param")
+    if provider is None:
+        provider = _default_provider()
+    presigner = Presigner(_AUTHS[args.version](provider), endpoint, bucket, is_cname=args.cname,
+                          region=region, is_path_style=args.path_style)
+    return presigner.sign_urls(args.method.upper(), keys, args.expires, headers=headers or None,
+                               params=params or None, slash_safe=args.slash_safe)
+
+
 def _default_provider():
     from ._sources import DefaultCredentialsProvider
 
@@ -202,6 +244,9 @@ def _parser():
     )
     p.set_defaults(subparser=p)
     p.add_argument("uri", metavar="oss://BUCKET/KEY")
+    p.add_argument("--keys-from", metavar="FILE",
+                   help="presign every key in FILE ('-': stdin), one a line, printing one URL a line; "
+                        "the URI is then oss://BUCKET/ (a key part is a prefix of every key)")
     p.add_argument("--region", help="region id, e.g. cn-hangzhou (inferred from a standard --endpoint)")
     p.add_argument(
         "--endpoint",
@@ -237,6 +282,13 @@ def _parser():
     return parser
 
 
+def _run(args, provider=None):
+    """The text ``presign`` prints: one URL, or one a line for --keys-from."""
+    if args.keys_from is not None:
+        return "\n".join(presign_many(args, provider))
+    return presign(args, provider)
+
+
 def main(argv=None):
     # Failures are reported once, below; the library's warnings would repeat them.
     logging.getLogger("ossauth").addHandler(logging.NullHandler())
@@ -262,13 +314,19 @@ def main(argv=None):
                 creds.get_access_key_id(), creds.get_access_key_secret(), creds.get_security_token()
             )
             with frozen_time(when):
-                url = presign(args, provider)
+                url = _run(args, provider)
         else:
-            url = presign(args)
+            url = _run(args)
     except (UsageError, EndpointError) as e:
         args.subparser.error(str(e))
     except _core.CredentialsError as e:
         print("ossauth: credentials: %s" % e, file=sys.stderr)
         return 1
-    print(url)
+    except Exception as e:
+        # A key oss2 refuses (ClientError / SigningError): say which, without a traceback.
+        if type(e).__name__ not in ("ClientError", "SigningError"):
+            raise
+        args.subparser.error(getattr(e, "details", None) or str(e))
+    if url:
+        print(url)
     return 0

@@ -247,3 +247,41 @@ def _uri_source(
 ) -> _RustSource: ...
 def _profile_source(profile: Optional[str] = None, path: Optional[str] = None) -> _RustSource: ...
 def _default_chain_source(ecs_metadata_endpoint: Optional[str] = None) -> _RustSource: ...
+
+class _PresignerCore:
+    """The Rust half of ``ossauth.Presigner`` (build a ``Presigner``, not this)."""
+
+    def __new__(
+        cls,
+        signer: Optional[AuthBase],
+        kind: str,
+        takes_additional: bool,
+        scheme: str,
+        netloc: str,
+        style: str,
+        bucket: str,
+        region: Optional[str],
+        cloudbox_id: Optional[str],
+        strict: bool,
+    ) -> "_PresignerCore": ...
+    def sign_url(
+        self,
+        method: str,
+        key: Union[str, bytes],
+        expires: int,
+        headers: Optional[Mapping[str, str]] = None,
+        params: Optional[Mapping[str, Optional[str]]] = None,
+        slash_safe: bool = False,
+        additional_headers: Optional[Iterable[str]] = None,
+    ) -> str: ...
+    def sign_urls(
+        self,
+        method: str,
+        keys: Iterable[Union[str, bytes]],
+        expires: int,
+        headers: Optional[Mapping[str, str]] = None,
+        params: Optional[Mapping[str, Optional[str]]] = None,
+        slash_safe: bool = False,
+        additional_headers: Optional[Iterable[str]] = None,
+        threads: Optional[int] = None,
+    ) -> list[str]: ...

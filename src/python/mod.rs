@@ -12,6 +12,7 @@ mod errors;
 mod explain;
 mod headers;
 mod params;
+mod presigner;
 pub(crate) mod refreshing;
 mod request;
 mod sources;
@@ -54,6 +55,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<auth_v4::ProviderAuthV4>()?;
     m.add_class::<auth_v4::AuthV4>()?;
     m.add_class::<explain::SigningDetails>()?;
+    m.add_class::<presigner::PresignerCore>()?;
     m.add(
         "CredentialsError",
         py.get_type::<errors::CredentialsError>(),

@@ -5,6 +5,7 @@ pub mod encode;
 pub mod key_cache;
 pub mod keyed_mac;
 pub mod name_set;
+pub mod presign;
 pub mod request;
 pub mod time_format;
 pub mod v1;

@@ -29,6 +29,10 @@ creds: ossauth.Credentials = chain.get_credentials()
 when: datetime.datetime | None = creds.expiration
 masked: str = creds.masked_access_key_id()
 auth = ossauth.ProviderAuthV4(chain)
+presigner = ossauth.Presigner(auth, "https://oss-cn-hangzhou.aliyuncs.com", "examplebucket", region="cn-hangzhou")
+url: str = presigner.sign_url("GET", "k", 60, headers={"Content-Type": "text/plain"}, slash_safe=True)
+urls: list[str] = presigner.sign_urls("GET", ["k", b"j"], 60, threads=2)
+same: ossauth.Presigner = ossauth.Presigner.from_bucket(oss2.Bucket(auth, "oss-cn-hangzhou.aiyuncs.com", "b-1"))
 '''
 
 BAD = '''
