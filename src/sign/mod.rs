@@ -4,6 +4,7 @@
 pub mod encode;
 pub mod key_cache;
 pub mod keyed_mac;
+pub mod oss_v2;
 pub mod request;
 pub mod time_format;
 pub mod v1;
