@@ -11,6 +11,7 @@ mod credentials;
 mod errors;
 mod explain;
 mod headers;
+mod oss_v2;
 mod params;
 pub(crate) mod refreshing;
 mod request;
@@ -54,6 +55,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         py.get_type::<errors::CredentialsError>(),
     )?;
     m.add("SigningError", py.get_type::<errors::SigningError>())?;
+    oss_v2::register(m)?;
     m.add_function(wrap_pyfunction!(clock::_freeze_clock, m)?)?;
     m.add_function(wrap_pyfunction!(clock::_restore_clock, m)?)?;
     m.add_function(wrap_pyfunction!(clock::_now_micros, m)?)?;
