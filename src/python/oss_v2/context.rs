@@ -175,7 +175,11 @@ impl<'py> Headers<'py> {
         value: &Bound<'py, PyAny>,
     ) -> PyResult<()> {
         match self {
-            Headers::Store(s) => s.set_item(lower, PyTuple::new(s.py(), [name.as_any(), value])?),
+            // `_store` is an OrderedDict: written through its own `__setitem__` (PyDict_SetItem
+            // would bypass its ordering and hide the entry from iteration).
+            Headers::Store(s) => s
+                .as_any()
+                .set_item(lower, PyTuple::new(s.py(), [name.as_any(), value])?),
             Headers::Mapping(m) => m.set_item(name, value),
         }
     }
