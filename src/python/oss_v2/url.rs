@@ -3,6 +3,9 @@
 
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use crate::python::text::str_of;
 
 use crate::sign::oss_v2::url::{split_simple, unsplit_simple};
 
@@ -15,7 +18,12 @@ pub struct Url {
 impl Url {
     pub fn of(request: &Bound<'_, PyAny>) -> PyResult<Url> {
         let py = request.py();
-        Url::parse(py, request.getattr(intern!(py, "url"))?.extract()?)
+        let url = request.getattr(intern!(py, "url"))?;
+        let text = match url.downcast::<PyString>() {
+            Ok(s) => str_of(s)?.to_owned(),
+            Err(_) => url.extract()?,
+        };
+        Url::parse(py, text)
     }
 
     /// Splits `text` (a URL the signer just built).

@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use zeroize::Zeroize;
 
-use super::context::{formatted, lower, signed_value, strict_str, Ctx};
+use super::context::{formatted, signed_value, strict_str, Ctx};
 use super::time::{expiration_instant, signing_instant, timestamp};
 use super::url::Url;
 use crate::python::text::str_of;
@@ -67,9 +67,14 @@ fn request_string_to_sign(ctx: &Ctx<'_>, date: Option<&str>, query: &str) -> PyR
     ))
 }
 
-fn set_header(ctx: &Ctx<'_>, name: &Bound<'_, PyString>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-    let lower = lower(name.as_any())?;
-    ctx.headers.set(name, &lower, value)
+/// `headers.update({name: value})` for a name the signer writes (`lower` is its lower case).
+fn set_header(
+    ctx: &Ctx<'_>,
+    name: &Bound<'_, PyString>,
+    lower: &Bound<'_, PyString>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    ctx.headers.set(name, lower, value)
 }
 
 fn sign_text(ctx: &Ctx<'_>, mut sts: String) -> PyResult<(String, String)> {
@@ -83,9 +88,19 @@ pub fn sign_header(ctx: &Ctx<'_>) -> PyResult<()> {
     let py = ctx.py();
     let now = signing_instant(&ctx.obj, true)?;
     let date = now.fields.http_date();
-    set_header(ctx, intern!(py, "Date"), PyString::new(py, &date).as_any())?;
+    set_header(
+        ctx,
+        intern!(py, "Date"),
+        intern!(py, "date"),
+        PyString::new(py, &date).as_any(),
+    )?;
     if let Some(token) = &ctx.token {
-        set_header(ctx, intern!(py, "security-token"), token)?;
+        set_header(
+            ctx,
+            intern!(py, "security-token"),
+            intern!(py, "security-token"),
+            token,
+        )?;
     }
     let url = Url::of(&ctx.request)?;
     let (sts, sig) = sign_text(ctx, request_string_to_sign(ctx, None, url.query())?)?;
@@ -93,6 +108,7 @@ pub fn sign_header(ctx: &Ctx<'_>) -> PyResult<()> {
     set_header(
         ctx,
         intern!(py, "Authorization"),
+        intern!(py, "authorization"),
         PyString::new(py, &auth).as_any(),
     )?;
     ctx.obj.setattr(intern!(py, "string_to_sign"), sts)?;

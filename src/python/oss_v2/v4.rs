@@ -89,9 +89,14 @@ fn request_string_to_sign(
     Ok(sts)
 }
 
-fn set_header(ctx: &Ctx<'_>, name: &Bound<'_, PyString>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-    let lower = lower(name.as_any())?;
-    ctx.headers.set(name, &lower, value)
+/// `headers.update({name: value})` for a name the signer writes (`lower` is its lower case).
+fn set_header(
+    ctx: &Ctx<'_>,
+    name: &Bound<'_, PyString>,
+    lower: &Bound<'_, PyString>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    ctx.headers.set(name, lower, value)
 }
 
 pub fn sign_header(ctx: &Ctx<'_>, keys: &SigningKeyCache) -> PyResult<()> {
@@ -102,14 +107,26 @@ pub fn sign_header(ctx: &Ctx<'_>, keys: &SigningKeyCache) -> PyResult<()> {
     set_header(
         ctx,
         intern!(py, "x-oss-date"),
+        intern!(py, "x-oss-date"),
         PyString::new(py, &datetime).as_any(),
     )?;
-    set_header(ctx, intern!(py, "Date"), PyString::new(py, &date).as_any())?;
+    set_header(
+        ctx,
+        intern!(py, "Date"),
+        intern!(py, "date"),
+        PyString::new(py, &date).as_any(),
+    )?;
     if let Some(token) = &ctx.token {
-        set_header(ctx, intern!(py, "x-oss-security-token"), token)?;
+        set_header(
+            ctx,
+            intern!(py, "x-oss-security-token"),
+            intern!(py, "x-oss-security-token"),
+            token,
+        )?;
     }
     set_header(
         ctx,
+        intern!(py, "x-oss-content-sha256"),
         intern!(py, "x-oss-content-sha256"),
         intern!(py, "UNSIGNED-PAYLOAD").as_any(),
     )?;
@@ -128,6 +145,7 @@ pub fn sign_header(ctx: &Ctx<'_>, keys: &SigningKeyCache) -> PyResult<()> {
     set_header(
         ctx,
         intern!(py, "Authorization"),
+        intern!(py, "authorization"),
         PyString::new(py, &auth).as_any(),
     )?;
     ctx.obj
