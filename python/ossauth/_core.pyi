@@ -285,3 +285,9 @@ class _PresignerCore:
         additional_headers: Optional[Iterable[str]] = None,
         threads: Optional[int] = None,
     ) -> list[str]: ...
+
+class _OssV2Signer:
+    """The native signer behind ``ossauth.oss_v2.SignerV4`` / ``SignerV1`` (version 4 or 1)."""
+
+    def __init__(self, version: int) -> None: ...
+    def sign(self, signing_ctx: Any) -> None: ...

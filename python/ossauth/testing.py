@@ -69,19 +69,59 @@ def _oss2_frozen(micros):
         yield
 
 
+#: The alibabacloud-oss-v2 modules that read the clock while signing or presigning.
+_OSS_V2_CLOCK_MODULES = (
+    "alibabacloud_oss_v2.signer.v4",
+    "alibabacloud_oss_v2.signer.v1",
+    "alibabacloud_oss_v2.presigner",
+    "alibabacloud_oss_v2.aio.presigner",
+)
+
+
 @contextlib.contextmanager
-def frozen_time(when, *, oss2=False):
+def _oss_v2_frozen(micros):
+    """Pins ``datetime.datetime.now()`` where alibabacloud-oss-v2's signers and presigners read
+    it (each module's ``datetime`` global is swapped for a copy whose ``datetime`` is frozen)."""
+    import importlib
+    from unittest import mock
+
+    instant = _EPOCH + _dt.timedelta(microseconds=micros)
+
+    class FrozenDatetime(_dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return instant.astimezone(tz) if tz is not None else instant.astimezone().replace(tzinfo=None)
+
+    fake = types.ModuleType("datetime")
+    fake.__dict__.update(_dt.__dict__)
+    fake.datetime = FrozenDatetime
+
+    with contextlib.ExitStack() as stack:
+        for name in _OSS_V2_CLOCK_MODULES:
+            try:
+                module = importlib.import_module(name)
+            except ImportError:  # the async client needs aiohttp
+                continue
+            stack.enter_context(mock.patch.object(module, "datetime", fake))
+        yield
+
+
+@contextlib.contextmanager
+def frozen_time(when, *, oss2=False, oss_v2=False):
     """Pins ossauth's clock at ``when`` (epoch seconds or an aware datetime) inside the block.
 
     The clock is process-wide: signing and credential caching in every thread see the pinned
     instant. Nested blocks restore the outer instant on exit. With ``oss2=True`` oss2's signing
-    clock is pinned to the same instant, so both SDKs can be compared byte for byte.
+    clock is pinned to the same instant, so both SDKs can be compared byte for byte; with
+    ``oss_v2=True`` so is ``datetime.now()`` in alibabacloud-oss-v2's signers and presigners.
     Yields the pinned instant as an aware UTC datetime.
     """
     micros = _to_micros(when)
     previous = _core._freeze_clock(micros)
     try:
-        with _oss2_frozen(micros) if oss2 else contextlib.nullcontext():
+        with _oss2_frozen(micros) if oss2 else contextlib.nullcontext(), (
+            _oss_v2_frozen(micros) if oss_v2 else contextlib.nullcontext()
+        ):
             yield _EPOCH + _dt.timedelta(microseconds=micros)
     finally:
         _core._restore_clock(previous)

@@ -11,6 +11,7 @@ mod credentials;
 mod errors;
 mod explain;
 mod headers;
+mod oss_v2;
 mod params;
 mod presigner;
 pub(crate) mod refreshing;
@@ -61,6 +62,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         py.get_type::<errors::CredentialsError>(),
     )?;
     m.add("SigningError", py.get_type::<errors::SigningError>())?;
+    oss_v2::register(m)?;
     m.add_function(wrap_pyfunction!(clock::_freeze_clock, m)?)?;
     m.add_function(wrap_pyfunction!(clock::_restore_clock, m)?)?;
     m.add_function(wrap_pyfunction!(clock::_now_micros, m)?)?;

@@ -6,6 +6,7 @@ pub mod key_cache;
 pub mod keyed_mac;
 pub mod name_set;
 pub mod presign;
+pub mod oss_v2;
 pub mod request;
 pub mod time_format;
 pub mod v1;

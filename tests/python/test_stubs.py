@@ -33,11 +33,22 @@ presigner = ossauth.Presigner(auth, "https://oss-cn-hangzhou.aliyuncs.com", "exa
 url: str = presigner.sign_url("GET", "k", 60, headers={"Content-Type": "text/plain"}, slash_safe=True)
 urls: list[str] = presigner.sign_urls("GET", ["k", b"j"], 60, threads=2)
 same: ossauth.Presigner = ossauth.Presigner.from_bucket(oss2.Bucket(auth, "oss-cn-hangzhou.aiyuncs.com", "b-1"))
+
+import alibabacloud_oss_v2 as oss
+import ossauth.oss_v2
+signers: list[oss.signer.SignerV4 | oss.signer.SignerV1] = [ossauth.oss_v2.SignerV4(), ossauth.oss_v2.SignerV1()]
+for s in signers:
+    s.sign(oss.types.SigningContext())
 '''
 
 BAD = '''
 import ossauth
 ossauth.UriCredentialsProvider(uri=5)
+'''
+
+BAD_SIGNER = '''
+import ossauth.oss_v2
+ossauth.oss_v2.SignerV4().sign(5, 6)
 '''
 
 
@@ -60,3 +71,9 @@ def test_wrong_argument_type_is_caught(tmp_path):
     run = mypy(tmp_path, BAD)
     assert run.returncode == 1, run.stdout + run.stderr
     assert 'Argument "uri" to "UriCredentialsProvider" has incompatible type "int"' in run.stdout
+
+
+def test_oss_v2_signer_misuse_is_caught(tmp_path):
+    run = mypy(tmp_path, BAD_SIGNER)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert 'Too many arguments for "sign" of "SignerV4"' in run.stdout

@@ -1,0 +1,224 @@
+//! The URL work of oss-v2's signers: `urllib.parse.urlsplit` / `urlunsplit` for the URLs its
+//! Client builds, and a query kept as the Python dict the presigners fill.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// The five parts `urlsplit` returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SplitUrl<'a> {
+    pub scheme: &'a str,
+    pub netloc: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub fragment: &'a str,
+}
+
+/// Splits `url` exactly as Python 3's `urlsplit` does, for the URLs on which that is plain
+/// slicing: printable ASCII without brackets, a lower-case `http://` or `https://` scheme and a
+/// non-empty host. `None` for any other URL (Python strips control characters, lower-cases
+/// the scheme, checks IPv6 brackets, ...): the caller then asks Python.
+pub fn split_simple(url: &str) -> Option<SplitUrl<'_>> {
+    if !url
+        .bytes()
+        .all(|b| (0x21..=0x7e).contains(&b) && b != b'[' && b != b']')
+    {
+        return None;
+    }
+    let (scheme, rest) = if let Some(r) = url.strip_prefix("https://") {
+        ("https", r)
+    } else if let Some(r) = url.strip_prefix("http://") {
+        ("http", r)
+    } else {
+        return None;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (netloc, mut rest) = rest.split_at(end);
+    if netloc.is_empty() {
+        return None;
+    }
+    let mut fragment = "";
+    if let Some(i) = rest.find('#') {
+        fragment = &rest[i + 1..];
+        rest = &rest[..i];
+    }
+    let mut query = "";
+    if let Some(i) = rest.find('?') {
+        query = &rest[i + 1..];
+        rest = &rest[..i];
+    }
+    Some(SplitUrl {
+        scheme,
+        netloc,
+        path: rest,
+        query,
+        fragment,
+    })
+}
+
+/// `urlunsplit` of parts that [`split_simple`] returned (non-empty netloc, a path that is
+/// empty or starts with `/`), with a new query.
+pub fn unsplit_simple(parts: &SplitUrl<'_>, query: &str) -> String {
+    let mut s = String::with_capacity(
+        parts.scheme.len() + parts.netloc.len() + parts.path.len() + query.len() + 8,
+    );
+    s.push_str(parts.scheme);
+    s.push_str("://");
+    s.push_str(parts.netloc);
+    s.push_str(parts.path);
+    if !query.is_empty() {
+        s.push('?');
+        s.push_str(query);
+    }
+    if !parts.fragment.is_empty() {
+        s.push('#');
+        s.push_str(parts.fragment);
+    }
+    s
+}
+
+/// `key, _, value = pair.partition('=')` for each `&`-separated pair of a non-empty query.
+pub fn pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    // `''.split('&')` would give one empty pair, but the signers skip an empty query.
+    let skip = query.is_empty();
+    query
+        .split('&')
+        .filter(move |_| !skip)
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+}
+
+/// V4's canonical query: the raw pairs sorted as `(key, value)` tuples (code point order, which
+/// is UTF-8 byte order), each written `key=value`, or `key` alone when the value is empty.
+pub fn push_v4_canonical_query(query: &str, out: &mut Vec<u8>) {
+    let mut sorted: smallvec::SmallVec<[(&str, &str); 16]> = pairs(query).collect();
+    sorted.sort_unstable();
+    for (i, (k, v)) in sorted.iter().enumerate() {
+        if i > 0 {
+            out.push(b'&');
+        }
+        out.extend_from_slice(k.as_bytes());
+        if !v.is_empty() {
+            out.push(b'=');
+            out.extend_from_slice(v.as_bytes());
+        }
+    }
+}
+
+/// The presigners' `encoded_pairs` dict: insertion order, a repeated key keeps its first
+/// place and takes the last value, `pop` removes, `update` of a present key keeps its place.
+#[derive(Debug, Default)]
+pub struct QueryDict<'a> {
+    entries: Vec<Option<(&'a str, Cow<'a, str>)>>,
+    index: HashMap<&'a str, usize>,
+}
+
+impl<'a> QueryDict<'a> {
+    /// The dict the presigners build from a URL's raw query.
+    pub fn from_query(query: &'a str) -> Self {
+        let mut d = QueryDict::default();
+        for (k, v) in pairs(query) {
+            d.set(k, Cow::Borrowed(v));
+        }
+        d
+    }
+
+    pub fn set(&mut self, key: &'a str, value: Cow<'a, str>) {
+        match self.index.get(key) {
+            Some(&i) => {
+                if let Some(e) = self.entries[i].as_mut() {
+                    e.1 = value;
+                }
+            }
+            None => {
+                self.index.insert(key, self.entries.len());
+                self.entries.push(Some((key, value)));
+            }
+        }
+    }
+
+    pub fn pop(&mut self, key: &str) {
+        if let Some(i) = self.index.remove(key) {
+            self.entries[i] = None;
+        }
+    }
+
+    /// `'&'.join(f'{k}={v}' if v else k for k, v in d.items())`.
+    pub fn to_query(&self) -> String {
+        let mut s = String::new();
+        let mut first = true;
+        for (k, v) in self.entries.iter().flatten() {
+            if !first {
+                s.push('&');
+            }
+            first = false;
+            s.push_str(k);
+            if !v.is_empty() {
+                s.push('=');
+                s.push_str(v);
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_like_urlsplit() {
+        let p = split_simple("https://b.oss-cn-hangzhou.aliyuncs.com/k%2F1?acl&x=1#frag").unwrap();
+        assert_eq!(
+            p,
+            SplitUrl {
+                scheme: "https",
+                netloc: "b.oss-cn-hangzhou.aliyuncs.com",
+                path: "/k%2F1",
+                query: "acl&x=1",
+                fragment: "frag"
+            }
+        );
+        let p = split_simple("http://h?a=1?b#c#d").unwrap();
+        assert_eq!((p.path, p.query, p.fragment), ("", "a=1?b", "c#d"));
+        let p = split_simple("http://h#x?y").unwrap();
+        assert_eq!((p.query, p.fragment), ("", "x?y"));
+    }
+
+    #[test]
+    fn leaves_unusual_urls_to_python() {
+        for url in [
+            "HTTP://h/",
+            "http:///p",
+            "http://[::1]/",
+            "http://h/a b",
+            "http://h/中",
+            " http://h/",
+            "ftp://h/",
+            "h/p",
+        ] {
+            assert!(split_simple(url).is_none(), "{url}");
+        }
+    }
+
+    #[test]
+    fn dict_semantics() {
+        let mut d = QueryDict::from_query("b=1&a&b=2&&c=");
+        assert_eq!(d.to_query(), "b=2&a&&c");
+        d.pop("a");
+        d.set("b", Cow::Borrowed("3"));
+        d.set("z", Cow::Borrowed("9"));
+        assert_eq!(d.to_query(), "b=3&&c&z=9");
+        d.pop("b");
+        d.set("b", Cow::Borrowed("4"));
+        assert_eq!(d.to_query(), "&c&z=9&b=4");
+        let p = split_simple("http://h/p?q#f").unwrap();
+        assert_eq!(unsplit_simple(&p, "x=1"), "http://h/p?x=1#f");
+    }
+
+    #[test]
+    fn canonical_query_sorts_pairs() {
+        let mut out = Vec::new();
+        push_v4_canonical_query("b=2&a=&b=1&A&x-oss-date=1", &mut out);
+        assert_eq!(out, b"A&a&b=1&b=2&x-oss-date=1");
+    }
+}
