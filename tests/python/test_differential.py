@@ -141,29 +141,13 @@ _PROVIDER_AUTH = {"v1": "ProviderAuth", "v2": "ProviderAuthV2", "v4": "ProviderA
 _DIRECT_AUTH = {"v1": "Auth", "v2": "AuthV2", "v4": "AuthV4"}
 
 
-def static_provider(mod, *args, **kwargs):
-    """``mod.StaticCredentialsProvider(*args, **kwargs)``. ossauth's refuses a provider with no
-    key at all (oss2's accepts it, and OSS then answers 403): there the refusal is asserted,
-    and the provider oss2 would have is built through ossauth's private constructor, so that
-    the signatures are compared all the same."""
-    if mod is not ossauth:
-        return mod.StaticCredentialsProvider(*args, **kwargs)
-    names = ("access_key_id", "access_key_secret", "security_token")
-    given = dict(zip(names, args), **kwargs)
-    if given.get("access_key_id", "") == "" and given.get("access_key_secret", "") == "":
-        with pytest.raises(ValueError, match="StaticCredentialsProvider needs an AccessKey"):
-            ossauth.StaticCredentialsProvider(*args, **kwargs)
-        return ossauth._core._static_provider("", "", given.get("security_token"))
-    return ossauth.StaticCredentialsProvider(*args, **kwargs)
-
-
 def make_auth_pair(kind, version_arg, creds):
     """(oss2 auth, ossauth auth) built the same way. May raise (then both must)."""
     ak, sk, token = creds
 
     def build(mod):
         if kind == "provider":
-            return getattr(mod, _PROVIDER_AUTH[version_arg])(static_provider(mod, ak, sk, token))
+            return getattr(mod, _PROVIDER_AUTH[version_arg])(S.static_provider(mod, ak, sk, token))
         if kind == "direct":
             return getattr(mod, _DIRECT_AUTH[version_arg])(ak, sk)
         if kind == "make_auth":
@@ -582,11 +566,11 @@ class RotatingProvider(object):
 
 def ossauth_static_provider(ak, sk, token, style):
     if style == "positional":
-        return static_provider(ossauth, ak, sk, token)
+        return S.static_provider(ossauth, ak, sk, token)
     if style == "keyword":
-        return static_provider(ossauth, access_key_id=ak, access_key_secret=sk, security_token=token)
+        return S.static_provider(ossauth, access_key_id=ak, access_key_secret=sk, security_token=token)
     # no token argument at all
-    return static_provider(ossauth, ak, sk)
+    return S.static_provider(ossauth, ak, sk)
 
 
 def _op_pair(op, a1, a2, spec, bucket, key, expires, t, addl, version):

@@ -57,7 +57,7 @@ def _pair(kind, version, creds):
     if kind == "provider":
         cls = {"v1": "ProviderAuth", "v2": "ProviderAuthV2", "v4": "ProviderAuthV4"}[version]
         return (getattr(oss2, cls)(oss2.StaticCredentialsProvider(ak, sk, token)),
-                getattr(ossauth, cls)(ossauth.StaticCredentialsProvider(ak, sk, token)))
+                getattr(ossauth, cls)(S.static_provider(ossauth, ak, sk, token)))
     return oss2.make_auth(ak, sk, version), ossauth.make_auth(ak, sk, version)
 
 
