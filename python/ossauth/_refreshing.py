@@ -5,6 +5,7 @@ import os
 import threading
 import time
 
+from . import _logs
 from ._core import CachedProvider, Credentials
 from ._convert import to_credentials
 
@@ -51,16 +52,18 @@ class RefreshingCredentialsProvider(CachedProvider):
 
 def _refresh(ticket):
     """The refresh thread: only Python frames around ``fetch``."""
-    what = "fetch()"
+    what = ticket.fetch_name
     try:
         value = ticket.fetch()
         if type(value) is not Credentials:
-            what = "reading what fetch() returned"
+            what = "reading what %s returned" % what
             value = to_credentials(value)
     except BaseException as exc:  # noqa: B902 - whatever it raised is the failed attempt
         ticket.fail(what, type(exc).__qualname__, _text(exc))
-        return
-    ticket.complete(value)
+    else:
+        ticket.complete(value)
+    # This thread's records (published above) go to logging from here, a Python thread.
+    _logs.drain()
 
 
 def _text(exc):

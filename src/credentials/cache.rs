@@ -26,7 +26,7 @@
 
 use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -165,16 +165,30 @@ impl<T: Send + Sync + 'static> Ticket<T> {
         publish(&self.inner, &self.coord, fetched);
     }
 
-    /// Runs the cache's own fetch function (a panic is a failed attempt) and publishes.
-    fn run(self) {
-        let fetch = self.inner.fetch.as_ref().expect("a self-refreshing cache");
-        let fetched = catch_unwind(AssertUnwindSafe(fetch)).unwrap_or_else(|_| {
-            Err(CredentialsError::new(
-                self.inner.options.source.clone(),
-                "the fetch function panicked",
-            ))
-        });
-        self.finish(fetched);
+    /// Runs `fetch` on a short-lived thread of its own (a panic is a failed attempt) and
+    /// publishes what it gives.
+    pub fn finish_on_thread<F>(self, fetch: F)
+    where
+        F: FnOnce() -> Result<Fetched<T>, CredentialsError> + Send + 'static,
+    {
+        let source = self.source().clone();
+        let running = Running::new();
+        let spawned = std::thread::Builder::new()
+            .name("ossauth-refresh".into())
+            .spawn(move || {
+                let _running = running;
+                let fetched = catch_unwind(AssertUnwindSafe(fetch)).unwrap_or_else(|_| {
+                    Err(CredentialsError::new(
+                        self.inner.options.source.clone(),
+                        "the fetch function panicked",
+                    ))
+                });
+                self.finish(fetched);
+            });
+        // On failure the closure, and with it the ticket, is dropped: a failed attempt.
+        if let Err(e) = spawned {
+            log::warn!("{source}: cannot start a refresh thread: {e}");
+        }
     }
 }
 
@@ -187,6 +201,36 @@ impl<T: Send + Sync + 'static> Drop for Ticket<T> {
             );
             publish(&self.inner, &self.coord, Err(error));
         }
+    }
+}
+
+/// Refresh threads running now, in every cache of the process.
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// How many refresh threads are running now: the Python thread that hands log records to
+/// `logging` ends once none are (and none can log any more).
+pub fn refresh_threads() -> usize {
+    RUNNING.load(Ordering::Acquire)
+}
+
+/// In a child after `fork()`: the parent's refresh threads are not running here.
+pub fn forget_refresh_threads() {
+    RUNNING.store(0, Ordering::Release);
+}
+
+/// Counts a refresh thread from before it is spawned until it has published (and logged).
+struct Running;
+
+impl Running {
+    fn new() -> Self {
+        RUNNING.fetch_add(1, Ordering::AcqRel);
+        Running
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -289,13 +333,8 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
 
     /// Runs a ticket of a self-refreshing cache on a short-lived thread of its own.
     pub fn launch(&self, ticket: Ticket<T>) {
-        let spawned = std::thread::Builder::new()
-            .name("ossauth-refresh".into())
-            .spawn(move || ticket.run());
-        // On failure the closure, and with it the ticket, is dropped: a failed attempt.
-        if let Err(e) = spawned {
-            log::warn!("{}: cannot start a refresh thread: {e}", self.source());
-        }
+        let inner = self.inner.clone();
+        ticket.finish_on_thread(move || (inner.fetch.as_ref().expect("a self-refreshing cache"))());
     }
 
     /// Valid credentials: served, refreshed in the background, or waited for (blocking, at
@@ -468,7 +507,16 @@ fn publish<T>(
                 None => "credentials refreshed".to_owned(),
             })
         }
-        Err(e) => Err(record_failure(&mut state, e, now)),
+        Err(e) => {
+            // With valid credentials still cached, callers are not told: the record is the only
+            // trace (WARNING). Without, every caller gets this error: a DEBUG record suffices.
+            let still_valid = inner
+                .current
+                .load()
+                .as_ref()
+                .is_some_and(|entry| !entry.is_expired(now));
+            Err((record_failure(&mut state, e, now), still_valid))
+        }
     };
     state.in_flight = false;
     drop(state);
@@ -476,7 +524,8 @@ fn publish<T>(
     // hold while it takes this lock) and before waking the waiters, so that a caller who
     // gets the error can already see the record.
     match line {
-        Err(line) => log::warn!("{}: {line}", options.source),
+        Err((line, true)) => log::warn!("{}: {line}", options.source),
+        Err((line, false)) => log::debug!("{}: {line}", options.source),
         Ok(line) => log::debug!("{}: {line}", options.source),
     }
     coord.done.notify_all();

@@ -170,16 +170,27 @@ impl RamRoleArn {
 
 impl Provide for RamRoleArn {
     fn provide(&self) -> Result<Credentials, CredentialsError> {
-        let source = self.source.provide().map_err(|e| {
-            CredentialsError::new(self.name.clone(), format!("source credentials failed: {e}"))
-        })?;
+        let source = self.source.provide().map_err(|e| self.source_failed(&e))?;
+        self.assume(&source)
+    }
+}
+
+impl RamRoleArn {
+    /// The error for source credentials that could not be had.
+    pub fn source_failed(&self, e: &dyn fmt::Display) -> CredentialsError {
+        CredentialsError::new(self.name.clone(), format!("source credentials failed: {e}"))
+    }
+
+    /// Assumes the role with these source credentials (got by `provide`, or handed over by
+    /// Python when the source is a Python provider).
+    pub fn assume(&self, source: &Credentials) -> Result<Credentials, CredentialsError> {
         if source.access_key_id().is_empty() || source.access_key_secret().is_empty() {
             return Err(CredentialsError::new(
                 self.name.clone(),
                 "the source credentials have an empty AccessKey id or secret",
             ));
         }
-        let request = self.build_request(&source, &sts::signature_nonce(), clock::now_secs());
+        let request = self.build_request(source, &sts::signature_nonce(), clock::now_secs());
         let token = source.security_token().unwrap_or("");
         sts::call(
             &self.name,

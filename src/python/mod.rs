@@ -11,6 +11,7 @@ mod credentials;
 mod errors;
 mod explain;
 mod headers;
+mod logs;
 mod oss_v2;
 mod params;
 mod presigner;
@@ -29,17 +30,10 @@ static ALLOCATOR: crate::wiping_alloc::WipingAllocator = crate::wiping_alloc::Wi
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    // Core log records (refreshes, failures) go to `logging`, under the `ossauth` logger. No
-    // caching of levels: the application's logging configuration is read as it changes. The
-    // HTTP stack's own records are not forwarded: each would take the GIL from a refresh
-    // thread, and they say nothing our errors do not.
-    let quiet = log::LevelFilter::Off;
-    pyo3_log::Logger::new(py, pyo3_log::Caching::Nothing)?
-        .filter_target("ureq".to_owned(), quiet)
-        .filter_target("ureq_proto".to_owned(), quiet)
-        .filter_target("rustls".to_owned(), quiet)
-        .install()
-        .ok();
+    // Core log records (refreshes, failures) go to `logging`, under the `ossauth` logger, by
+    // way of a Python thread: see `logs`.
+    logs::install();
+    logs::register(m)?;
     m.add_class::<credentials::PyCredentials>()?;
     m.add_class::<credentials::PyStaticProvider>()?;
     m.add_class::<credentials::PyEnvProvider>()?;

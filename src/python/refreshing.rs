@@ -22,9 +22,11 @@ use pyo3::PyTraverseError;
 
 use super::credentials::PyCredentials;
 use super::errors::credentials_error;
+use super::logs;
 use super::sources::PyRustSource;
 use crate::credentials::cache::{Options, RefreshingCache, Served, Ticket};
 use crate::credentials::chain::Chain;
+use crate::credentials::ram_role_arn::RamRoleArn;
 use crate::credentials::service_text::escaped;
 use crate::credentials::{Credentials, CredentialsError, Fetched, Provide};
 
@@ -79,6 +81,17 @@ pub struct PyRefreshing {
     python_source: bool,
     /// The default chain, to say which of its sources worked.
     chain: Option<Arc<Chain>>,
+    /// A RAM role with a Python `source=`: `fetch` is the provider's `get_credentials`, and the
+    /// role is assumed with what it gives.
+    role: Option<Role>,
+}
+
+/// The second stage of a staged RAM role (see `sources::Staged`).
+#[derive(Clone)]
+struct Role {
+    role: Arc<RamRoleArn>,
+    /// `<provider type>.get_credentials()`.
+    name: String,
 }
 
 /// Seconds (int or float) as a positive duration.
@@ -97,6 +110,7 @@ pub fn seconds(value: f64, what: &str) -> PyResult<Duration> {
 pub struct PyTicket {
     ticket: Mutex<Option<Ticket<Cached>>>,
     fetch: Py<PyAny>,
+    role: Option<Role>,
 }
 
 /// What `_serve()` gives when it is not simply the credentials: those to use now (if any) and
@@ -123,6 +137,16 @@ impl PyTicket {
             return Ok(());
         };
         let source = ticket.source().to_string();
+        if let Some(Role { role, .. }) = &self.role {
+            // The role's source credentials: the role is assumed on a Rust thread.
+            let Ok(creds) = credentials.downcast::<PyCredentials>() else {
+                ticket.finish(Err(role.source_failed(&"not converted to Credentials")));
+                return Ok(());
+            };
+            let (role, creds) = (role.clone(), creds.get().inner.clone());
+            ticket.finish_on_thread(move || role.assume(&creds).map(fetched_from_rust));
+            return logs::start(py);
+        }
         let result = match credentials.downcast_into::<PyCredentials>() {
             Err(e) => Err(CredentialsError::new(
                 source,
@@ -158,7 +182,6 @@ impl PyTicket {
                 }
             }
         };
-        let _ = py;
         ticket.finish(result);
         Ok(())
     }
@@ -169,7 +192,10 @@ impl PyTicket {
         if let Some(ticket) = self.take() {
             // The exception may quote a service (an SDK's error): escaped like all such text.
             let message = format!("{what} raised {kind}: {}", escaped(text, 500));
-            let e = CredentialsError::new(ticket.source().clone(), message);
+            let e = match &self.role {
+                Some(Role { role, .. }) => role.source_failed(&message),
+                None => CredentialsError::new(ticket.source().clone(), message),
+            };
             ticket.finish(Err(e));
         }
     }
@@ -178,6 +204,12 @@ impl PyTicket {
     #[getter]
     fn fetch(&self, py: Python<'_>) -> Py<PyAny> {
         self.fetch.clone_ref(py)
+    }
+
+    /// What `fetch` is called in messages: `fetch()`, or a role's `<provider>.get_credentials()`.
+    #[getter]
+    fn fetch_name(&self) -> &str {
+        self.role.as_ref().map_or("fetch()", |r| &r.name)
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
@@ -216,6 +248,7 @@ impl PyRefreshing {
     fn ticket(&self, py: Python<'_>, ticket: Ticket<Cached>) -> PyResult<Option<Py<PyTicket>>> {
         if !self.python_source {
             self.cache.launch(ticket);
+            logs::start(py)?;
             return Ok(None);
         }
         let fetch = self
@@ -227,7 +260,16 @@ impl PyRefreshing {
         // Cleared by the GC: the dropped ticket records a failed attempt.
         let Some(fetch) = fetch else { return Ok(None) };
         let ticket = Mutex::new(Some(ticket));
-        Py::new(py, PyTicket { ticket, fetch }).map(Some)
+        let role = self.role.clone();
+        Py::new(
+            py,
+            PyTicket {
+                ticket,
+                fetch,
+                role,
+            },
+        )
+        .map(Some)
     }
 
     /// Non-blocking: the credentials object, or a `_Pending`, or the error.
@@ -245,7 +287,10 @@ impl PyRefreshing {
         let credentials = match served {
             Served::Ready(entry) => Some(entry.value.object(py)?),
             Served::Pending => None,
-            Served::Failed(e) => return Err(credentials_error(&e)),
+            Served::Failed(e) => {
+                logs::drain(py);
+                return Err(credentials_error(&e));
+            }
         };
         match (credentials, ticket) {
             (Some(c), None) => Ok(c.into_any()),
@@ -286,10 +331,9 @@ impl PyRefreshing {
                 Err(e) => log::warn!("{}: {e}", self.cache.source()),
             })
         };
-        let entry = py
-            .allow_threads(|| self.cache.get_with(&launch))
-            .map_err(|e| credentials_error(&e))?;
-        entry.value.object(py)
+        let got = py.allow_threads(|| self.cache.get_with(&launch));
+        logs::drain(py);
+        got.map_err(|e| credentials_error(&e))?.value.object(py)
     }
 }
 
@@ -334,11 +378,24 @@ impl PyRefreshing {
             let source = r
                 .take()
                 .ok_or_else(|| PyValueError::new_err("this source is already in a provider"))?;
+            if let Some(staged) = &r.staged {
+                return Ok(PyRefreshing {
+                    cache: RefreshingCache::delegated(options),
+                    fetch: Mutex::new(Some(staged.fetch.clone_ref(py))),
+                    python_source: true,
+                    chain: None,
+                    role: Some(Role {
+                        role: staged.role.clone(),
+                        name: staged.name.clone(),
+                    }),
+                });
+            }
             return Ok(PyRefreshing {
                 cache: rust_cache(options, source),
                 fetch: Mutex::new(None),
                 python_source: false,
                 chain: r.chain.clone(),
+                role: None,
             });
         }
         Ok(PyRefreshing {
@@ -346,6 +403,7 @@ impl PyRefreshing {
             fetch: Mutex::new(Some(fetch)),
             python_source: true,
             chain: None,
+            role: None,
         })
     }
 
@@ -359,8 +417,9 @@ impl PyRefreshing {
     /// After waiting the whole timeout: the cached credentials while still valid, else
     /// `CredentialsError`.
     fn _timed_out(&self, py: Python<'_>) -> PyResult<Py<PyCredentials>> {
-        let entry = self.cache.timed_out().map_err(|e| credentials_error(&e))?;
-        entry.value.object(py)
+        let got = self.cache.timed_out();
+        logs::drain(py);
+        got.map_err(|e| credentials_error(&e))?.value.object(py)
     }
 
     /// Seconds a caller in the mandatory window waits for a refresh.

@@ -5,10 +5,9 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-use super::credentials::PyCredentials;
 use super::errors::credentials_error;
 use super::refreshing::seconds;
 use super::text::SecretArg;
@@ -20,7 +19,6 @@ use crate::credentials::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOption
 use crate::credentials::profile::{cli_config_path, ini_path};
 use crate::credentials::profile_source::{Clients, Lookup, Profile, ProfileFile};
 use crate::credentials::ram_role_arn::{RamRoleArn, RamRoleArnConfig, RamRoleArnOptions};
-use crate::credentials::service_text::escaped;
 use crate::credentials::uri::Uri;
 use crate::credentials::{Credentials, CredentialsError, EnvironmentVariable, Provide, Static};
 
@@ -31,6 +29,19 @@ pub struct PyRustSource {
     pub name: String,
     /// For the default chain: which source worked.
     pub chain: Option<Arc<Chain>>,
+    /// For a RAM role whose `source=` is a Python provider.
+    pub staged: Option<Staged>,
+}
+
+/// A RAM role whose source credentials come from a Python provider. No thread spawned by Rust
+/// takes the GIL (see `logs`): Python calls the provider on a Python thread of its own, then
+/// the role is assumed on a Rust thread with what it gave.
+pub struct Staged {
+    /// The provider's `get_credentials`.
+    pub fetch: Py<PyAny>,
+    /// `<provider type>.get_credentials()`, for messages.
+    pub name: String,
+    pub role: Arc<RamRoleArn>,
 }
 
 impl PyRustSource {
@@ -39,6 +50,7 @@ impl PyRustSource {
             source: Mutex::new(Some(source)),
             name,
             chain: None,
+            staged: None,
         }
     }
 
@@ -47,6 +59,7 @@ impl PyRustSource {
             source: Mutex::new(Some(Box::new(chain.clone()))),
             name,
             chain: Some(chain),
+            staged: None,
         }
     }
 
@@ -55,54 +68,21 @@ impl PyRustSource {
     }
 }
 
-/// Any Python object with `get_credentials()` as a Rust source. Runs on a refresh thread and
-/// takes the GIL only for the call.
-pub struct PythonProvider {
-    provider: Py<PyAny>,
-    name: String,
+/// Where a role's source credentials come from: Rust, or a Python provider (`Staged`).
+enum RoleSource {
+    Rust(Arc<dyn Provide>),
+    Python(Py<PyAny>),
 }
 
-impl PythonProvider {
-    pub fn new(py: Python<'_>, provider: Py<PyAny>) -> Self {
-        let name = provider
-            .bind(py)
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_else(|_| "provider".into());
-        PythonProvider { provider, name }
-    }
-}
+/// Stands for a Python provider inside a staged role, whose credentials are handed over.
+struct HandedOver;
 
-impl Provide for PythonProvider {
+impl Provide for HandedOver {
     fn provide(&self) -> Result<Credentials, CredentialsError> {
-        Python::with_gil(|py| {
-            let read = || -> PyResult<Credentials> {
-                let creds = self.provider.bind(py).call_method0("get_credentials")?;
-                let creds = match creds.downcast_into::<PyCredentials>() {
-                    Ok(c) => c,
-                    Err(e) => py
-                        .import("ossauth._convert")?
-                        .getattr("to_credentials")?
-                        .call1((e.into_inner(),))?
-                        .downcast_into::<PyCredentials>()?,
-                };
-                let inner = creds.get().inner.clone();
-                Ok(inner)
-            };
-            read().map_err(|e| {
-                let kind = e
-                    .get_type(py)
-                    .qualname()
-                    .map(|n| n.to_string())
-                    .unwrap_or_default();
-                let text = e.value(py).str().map(|s| s.to_string()).unwrap_or_default();
-                CredentialsError::new(
-                    format!("{}.get_credentials()", self.name),
-                    format!("raised {kind}: {}", escaped(&text, 500)),
-                )
-            })
-        })
+        Err(CredentialsError::new(
+            "source=",
+            "a Python provider's credentials are handed over by its refresh thread",
+        ))
     }
 }
 
@@ -143,26 +123,25 @@ fn error(e: CredentialsError) -> PyErr {
 /// The source credentials of a role: an AccessKey given, a provider given, else the
 /// environment.
 fn role_source(
-    py: Python<'_>,
     access_key_id: Option<String>,
     access_key_secret: Option<SecretArg>,
     security_token: Option<SecretArg>,
     source: Option<Py<PyAny>>,
-) -> PyResult<Arc<dyn Provide>> {
+) -> PyResult<RoleSource> {
     let access_key_secret = access_key_secret.map(|s| s.0);
     let security_token = security_token.map(|s| s.0);
     match (access_key_id, access_key_secret, source) {
-        (Some(id), Some(secret), None) => Ok(Arc::new(Static(Credentials::new(
+        (Some(id), Some(secret), None) => Ok(RoleSource::Rust(Arc::new(Static(Credentials::new(
             id,
             secret,
             security_token,
             None,
-        )))),
-        (None, None, Some(p)) => Ok(Arc::new(PythonProvider::new(py, p))),
+        ))))),
+        (None, None, Some(p)) => Ok(RoleSource::Python(p)),
         (None, None, None) if security_token.is_some() => Err(PyValueError::new_err(
             "security_token= goes with access_key_id= and access_key_secret=",
         )),
-        (None, None, None) => Ok(Arc::new(EnvironmentVariable)),
+        (None, None, None) => Ok(RoleSource::Rust(Arc::new(EnvironmentVariable))),
         (_, _, Some(_)) => Err(PyValueError::new_err(
             "give either source= or access_key_id=/access_key_secret=, not both",
         )),
@@ -195,7 +174,7 @@ fn _ram_role_arn_source(
     connect_timeout: f64,
     read_timeout: f64,
 ) -> PyResult<PyRustSource> {
-    let upstream = role_source(py, access_key_id, access_key_secret, security_token, source)?;
+    let upstream = role_source(access_key_id, access_key_secret, security_token, source)?;
     let options = RamRoleArnOptions {
         role_arn,
         role_session_name,
@@ -208,11 +187,37 @@ fn _ram_role_arn_source(
         limits: limits(connect_timeout, read_timeout)?,
     };
     let config = RamRoleArnConfig::resolve(options, env).map_err(error)?;
-    let source = RamRoleArn::new(config, upstream, http()).map_err(error)?;
-    Ok(PyRustSource::new(
-        source.source_name().to_owned(),
-        Box::new(source),
-    ))
+    match upstream {
+        RoleSource::Rust(upstream) => {
+            let role = RamRoleArn::new(config, upstream, http()).map_err(error)?;
+            Ok(PyRustSource::new(
+                role.source_name().to_owned(),
+                Box::new(role),
+            ))
+        }
+        RoleSource::Python(provider) => {
+            let provider = provider.bind(py);
+            let type_name = provider
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_else(|_| "provider".into());
+            let fetch = provider.getattr("get_credentials").map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "source= must have a get_credentials() method; {type_name} has none"
+                ))
+            })?;
+            let role =
+                Arc::new(RamRoleArn::new(config, Arc::new(HandedOver), http()).map_err(error)?);
+            let mut source = PyRustSource::new(role.source_name().to_owned(), Box::new(HandedOver));
+            source.staged = Some(Staged {
+                fetch: fetch.unbind(),
+                name: format!("{type_name}.get_credentials()"),
+                role,
+            });
+            Ok(source)
+        }
+    }
 }
 
 #[pyfunction]

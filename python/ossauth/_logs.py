@@ -1,0 +1,127 @@
+"""The Rust core's log records, handed to ``logging`` from Python threads.
+
+No thread spawned by Rust takes the GIL (a refresh thread that did so while the interpreter
+finalizes would abort the process on CPython < 3.14; see ``src/python/logs.rs``). On Unix the
+core sends each record as one datagram on a socket pair made here; elsewhere records wait in a
+bounded queue in the core. A daemon thread, running while Rust refresh threads do, hands them to
+``logging`` as they come; a Python refresh thread hands its own on as it ends; ``drain()`` does so at once on the caller's thread, before a
+refresh error reaches the caller, so that the failure's record comes first.
+
+A record is ``level<TAB>logger name<TAB>message``: the level as ``log``'s number (1 = error ..
+5 = trace), the logger name like ``ossauth.credentials.cache``.
+"""
+
+import logging
+import os
+import select
+import socket
+import threading
+import time
+
+from . import _core
+
+_LEVELS = {1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO, 4: logging.DEBUG, 5: 5}
+_DATAGRAM = 65536
+_UNIX = hasattr(_core, "_log_socket")
+# How often the thread looks again without being woken: whether refreshes still run, and on
+# Windows the queue (which cannot wake it without a Rust frame).
+_IDLE = 0.25
+
+_lock = threading.Lock()
+_reader = None
+_thread = None
+
+
+def _emit(line):
+    level, _, rest = line.partition("\t")
+    name, _, message = rest.partition("\t")
+    level = _LEVELS.get(int(level), logging.WARNING) if level.isdigit() else logging.WARNING
+    logging.getLogger(name or "ossauth").log(level, message)
+
+
+def _open(after_fork=False):
+    """A new socket pair: the core owns the write end (it is never closed here, so its number
+    cannot come to name another file), this module the read end."""
+    global _reader
+    reader, writer = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    writer.setblocking(False)
+    _core._log_socket(writer.detach(), after_fork=after_fork)
+    _reader = reader
+
+
+def drain():
+    """Hands every record waiting now to ``logging``, without blocking."""
+    if not _UNIX:
+        for line in _core._take_logs():
+            _emit(line)
+        return
+    reader = _reader
+    while reader is not None:
+        try:
+            data = reader.recv(_DATAGRAM, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:  # closed at exit
+            return
+        _emit(data.decode("utf-8", "replace"))
+
+
+def _wait(timeout):
+    """Until a record may be waiting, or ``timeout`` seconds have passed."""
+    reader = _reader
+    if reader is None:  # Windows: nothing can wake this thread without a Rust frame
+        time.sleep(timeout)
+        return
+    try:
+        select.select([reader], [], [], timeout)
+    except (OSError, ValueError):  # closed at exit
+        time.sleep(timeout)
+
+
+def _pump():
+    # Only Python frames here: at interpreter exit CPython may end this thread at any point.
+    global _thread
+    while True:
+        _wait(_IDLE)
+        try:
+            drain()
+        except Exception:  # noqa: BLE001 - a broken handler must not stop later records
+            pass
+        with _lock:
+            # A refresh thread sends its records before it stops counting: with none running,
+            # what is left is in the socket. A refresh started after this calls start() again.
+            if _core._refresh_threads() == 0:
+                _thread = None
+                break
+    drain()
+
+
+def start():
+    """Makes sure a thread hands records to ``logging`` (called as a Rust refresh thread
+    starts; the thread ends once none runs, so an idle process has none)."""
+    global _thread
+    if _thread is not None:
+        return
+    with _lock:
+        if _thread is None:
+            thread = threading.Thread(target=_pump, name="ossauth-logs", daemon=True)
+            thread.start()
+            _thread = thread
+
+
+def _after_fork_in_child():
+    # The parent's thread is gone and its socket is the parent's: a new pair; the next refresh
+    # starts a new thread (records logged before then wait in the new socket).
+    global _lock, _thread
+    _lock = threading.Lock()
+    _thread = None
+    old = _reader
+    _open(after_fork=True)
+    if old is not None:
+        old.close()
+
+
+if _UNIX:
+    _open()
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
