@@ -7,6 +7,7 @@ use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple};
+use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex};
 
 use zeroize::Zeroizing;
@@ -16,8 +17,8 @@ use super::errors::client_error;
 use super::text::{is_exact_str, str_of, type_name};
 use crate::clock;
 use crate::sign::presign::{
-    check_key, check_key_bytes, presign_with, Batch, Credentials, Options, PresignError, Target,
-    UrlStyle, Version, SIGNER_PARAMS,
+    check_key, check_key_bytes, Batch, ChunkQueue, Credentials, Options, PresignError, Target,
+    UrlChunk, UrlStyle, Version, SIGNER_PARAMS,
 };
 use crate::sign::SigningKeyCache;
 
@@ -336,50 +337,93 @@ fn list_of_none(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyList>> {
     }
 }
 
-/// A list being filled from signing threads: its address, and the first error.
-struct Filling {
-    list: usize,
-    len: usize,
-    error: Mutex<Option<PyErr>>,
+/// Puts `chunk`'s URLs into `list` from index `first` on (a list of Nones made by
+/// [`list_of_none`], owned by this thread and given to no Python code yet).
+fn put(list: &Bound<'_, PyList>, first: usize, chunk: &UrlChunk) -> PyResult<()> {
+    let py = list.py();
+    for (j, url) in chunk.iter().enumerate() {
+        let index = first + j;
+        if index >= list.len() {
+            return Err(PyValueError::new_err("more URLs than keys"));
+        }
+        // SAFETY: the GIL is held (`py`); `list` is a live list with `index` in range; the new
+        // string (checked for NULL) is stolen by PyList_SetItem, which releases the None it
+        // replaces.
+        unsafe {
+            let s =
+                ffi::PyUnicode_FromStringAndSize(url.as_ptr().cast(), url.len() as ffi::Py_ssize_t);
+            if s.is_null() {
+                return Err(PyErr::fetch(py));
+            }
+            ffi::PyList_SetItem(list.as_ptr(), index as ffi::Py_ssize_t, s);
+        }
+    }
+    Ok(())
 }
 
-impl Filling {
-    /// Puts `chunk`'s URLs at `first..` (taking the GIL: each thread converts its own chunks
-    /// while the others sign).
-    fn put(&self, first: usize, chunk: &crate::sign::presign::UrlChunk) {
-        Python::with_gil(|py| {
-            let mut error = self.error.lock().unwrap_or_else(|e| e.into_inner());
-            if error.is_some() {
-                return;
-            }
-            for (j, url) in chunk.iter().enumerate() {
-                let index = first + j;
-                if index >= self.len {
-                    *error = Some(PyValueError::new_err("more URLs than keys"));
-                    return;
-                }
-                // SAFETY: the GIL is held; `self.list` is a live list of `self.len` items
-                // that the caller owns and keeps alive until every thread is done, and that
-                // no Python code has been given. Indices are disjoint between threads.
-                // PyList_SetItem steals the new string (and releases the None it replaces).
-                unsafe {
-                    let s = ffi::PyUnicode_FromStringAndSize(
-                        url.as_ptr().cast(),
-                        url.len() as ffi::Py_ssize_t,
-                    );
-                    if s.is_null() {
-                        *error = Some(PyErr::fetch(py));
+/// Fills `out` with the URLs of `keys`, signed across `threads` threads. Only this thread
+/// touches Python (no thread spawned by Rust takes the GIL, see `logs`): it converts the
+/// chunks helpers send, and signs chunks itself, without the GIL, whenever none is waiting.
+fn fill(
+    py: Python<'_>,
+    out: &Bound<'_, PyList>,
+    batch: &Batch,
+    keys: &[&str],
+    threads: usize,
+) -> PyResult<()> {
+    let queue = ChunkQueue::new(batch, keys);
+    let helpers = queue.threads(threads) - 1;
+    // Converted chunks go back to the helpers: their buffers are reused, not reallocated.
+    let spare: Mutex<Vec<UrlChunk>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        // Bounded: a helper ahead of the conversion waits instead of piling up URLs.
+        let (tx, mut rx) = sync_channel::<(usize, UrlChunk)>(helpers.max(1));
+        for _ in 0..helpers {
+            let (tx, queue, spare) = (tx.clone(), &queue, &spare);
+            s.spawn(move || {
+                let mut scratch = Vec::with_capacity(1024);
+                loop {
+                    let taken = spare.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                    let mut chunk = taken.unwrap_or_default();
+                    let Some(first) = queue.sign_next(&mut scratch, &mut chunk) else {
+                        return;
+                    };
+                    // The receiver is gone only after an error: stop.
+                    if tx.send((first, chunk)).is_err() {
                         return;
                     }
-                    ffi::PyList_SetItem(
-                        self.list as *mut ffi::PyObject,
-                        index as ffi::Py_ssize_t,
-                        s,
-                    );
                 }
+            });
+        }
+        drop(tx);
+        let mut own = UrlChunk::default();
+        let mut scratch = Vec::with_capacity(1024);
+        let mut claiming = true;
+        // Returning drops `rx`, which ends the helpers (also on an error) before the scope joins.
+        loop {
+            let received = match rx.try_recv() {
+                Ok(got) => Some(got),
+                Err(_) if claiming => {
+                    match py.allow_threads(|| queue.sign_next(&mut scratch, &mut own)) {
+                        Some(first) => put(out, first, &own)?,
+                        None => claiming = false,
+                    }
+                    None
+                }
+                Err(_) => {
+                    let rx = &mut rx;
+                    match py.allow_threads(move || rx.recv()) {
+                        Ok(got) => Some(got),
+                        Err(_) => return Ok(()),
+                    }
+                }
+            };
+            if let Some((first, chunk)) = received {
+                put(out, first, &chunk)?;
+                spare.lock().unwrap_or_else(|e| e.into_inner()).push(chunk);
             }
-        })
-    }
+        }
+    })
 }
 
 fn parse_style(style: &str) -> PyResult<UrlStyle> {
@@ -622,25 +666,7 @@ impl PresignerCore {
             return general_all();
         };
         let out = list_of_none(py, texts.len())?;
-        let filling = Filling {
-            list: out.as_ptr() as usize,
-            len: texts.len(),
-            error: Mutex::new(None),
-        };
-        // Signing threads convert their own chunks under the GIL as they finish them, while
-        // the others keep signing; this thread waits without the GIL.
-        py.allow_threads(|| {
-            presign_with(&batch, &texts, threads, |first, chunk| {
-                filling.put(first, chunk)
-            })
-        });
-        if let Some(e) = filling
-            .error
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
-        {
-            return Err(e);
-        }
+        fill(py, &out, &batch, &texts, threads)?;
         Ok(out)
     }
 }

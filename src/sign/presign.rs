@@ -660,18 +660,61 @@ fn sign_range(
     let mut scratch = Vec::with_capacity(1024);
     let mut chunk = UrlChunk::default();
     for (n, part) in keys.chunks(CHUNK_KEYS).enumerate() {
-        chunk.text.clear();
-        chunk.ends.clear();
-        let room: usize = part
-            .iter()
-            .map(|k| batch.url_head.len() + batch.url_tail.len() + 3 * k.len() + 88)
-            .sum();
-        chunk.text.reserve(room);
-        for key in part {
-            batch.sign_into(key, &mut scratch, &mut chunk.text);
-            chunk.ends.push(chunk.text.len());
-        }
+        sign_chunk(batch, part, &mut scratch, &mut chunk);
         sink(first + n * CHUNK_KEYS, &chunk);
+    }
+}
+
+/// Signs `part` into `chunk` (emptied first, its buffers reused).
+fn sign_chunk(batch: &Batch, part: &[&str], scratch: &mut Vec<u8>, chunk: &mut UrlChunk) {
+    chunk.text.clear();
+    chunk.ends.clear();
+    let room: usize = part
+        .iter()
+        .map(|k| batch.url_head.len() + batch.url_tail.len() + 3 * k.len() + 88)
+        .sum();
+    chunk.text.reserve(room);
+    for key in part {
+        batch.sign_into(key, scratch, &mut chunk.text);
+        chunk.ends.push(chunk.text.len());
+    }
+}
+
+/// The chunks of one batch, handed out in order to whichever thread asks next: a caller that
+/// must consume every chunk itself (Python's `sign_urls`, which alone may touch the list it
+/// fills) signs between consuming, and helper threads sign the rest.
+pub struct ChunkQueue<'a> {
+    batch: &'a Batch,
+    keys: &'a [&'a str],
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl<'a> ChunkQueue<'a> {
+    /// `keys` must all have passed [`check_key`].
+    pub fn new(batch: &'a Batch, keys: &'a [&'a str]) -> Self {
+        ChunkQueue {
+            batch,
+            keys,
+            next: 0.into(),
+        }
+    }
+
+    /// How many threads are worth using, at most `threads` (small batches use fewer).
+    pub fn threads(&self, threads: usize) -> usize {
+        threads.clamp(1, self.keys.len().div_ceil(MIN_KEYS_PER_THREAD).max(1))
+    }
+
+    /// Signs the next unclaimed chunk into `chunk`; the index of its first key, or `None` once
+    /// every chunk has been claimed.
+    pub fn sign_next(&self, scratch: &mut Vec<u8>, chunk: &mut UrlChunk) -> Option<usize> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let first = n.checked_mul(CHUNK_KEYS)?;
+        if first >= self.keys.len() {
+            return None;
+        }
+        let last = first.saturating_add(CHUNK_KEYS).min(self.keys.len());
+        sign_chunk(self.batch, &self.keys[first..last], scratch, chunk);
+        Some(first)
     }
 }
 

@@ -278,6 +278,56 @@ fn threads_and_chunks_keep_order() {
 }
 
 #[test]
+fn a_chunk_queue_hands_every_chunk_out_once_across_threads() {
+    let target = hangzhou(Version::V4);
+    let owned: Vec<String> = (0..(4 * CHUNK_KEYS + 5))
+        .map(|i| format!("q/{i}"))
+        .collect();
+    let keys: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let batch = Batch::new(
+        &target,
+        &sts_creds(),
+        NOW,
+        &put_opts(),
+        &SigningKeyCache::new(),
+    )
+    .unwrap();
+    let queue = ChunkQueue::new(&batch, &keys);
+    assert_eq!(queue.threads(8), 8);
+    assert_eq!(queue.threads(100), keys.len().div_ceil(MIN_KEYS_PER_THREAD));
+    assert_eq!(ChunkQueue::new(&batch, &keys[..10]).threads(8), 1);
+    let got = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                let (mut scratch, mut chunk) = (Vec::new(), UrlChunk::default());
+                while let Some(first) = queue.sign_next(&mut scratch, &mut chunk) {
+                    got.lock().unwrap().push((first, chunk.clone()));
+                }
+            });
+        }
+    });
+    let mut got = got.into_inner().unwrap();
+    got.sort_by_key(|(first, _)| *first);
+    let urls: Vec<String> = got
+        .iter()
+        .flat_map(|(_, c)| c.iter().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        got.iter().map(|(first, _)| *first).collect::<Vec<_>>(),
+        (0..5).map(|n| n * CHUNK_KEYS).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        urls,
+        presign_urls(&target, &sts_creds(), NOW, &put_opts(), &keys, 1).unwrap()
+    );
+    assert_eq!(
+        queue.sign_next(&mut Vec::new(), &mut UrlChunk::default()),
+        None
+    );
+}
+
+#[test]
 fn key_checks_are_oss2s() {
     assert_eq!(check_key("", false), Err(PresignError::InvalidKey));
     assert_eq!(
