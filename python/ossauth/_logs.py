@@ -7,8 +7,9 @@ bounded queue in the core. A daemon thread, running while Rust refresh threads d
 ``logging`` as they come; a Python refresh thread hands its own on as it ends; ``drain()`` does so at once on the caller's thread, before a
 refresh error reaches the caller, so that the failure's record comes first.
 
-A record is ``level<TAB>logger name<TAB>message``: the level as ``log``'s number (1 = error ..
-5 = trace), the logger name like ``ossauth.credentials.cache``.
+A record is ``level<TAB>logger name<TAB>file<TAB>line<TAB>message``: the level as ``log``'s number
+(1 = error .. 5 = trace), the logger name like ``ossauth.credentials.cache``, where in the Rust
+source it was logged.
 """
 
 import logging
@@ -33,10 +34,16 @@ _thread = None
 
 
 def _emit(line):
-    level, _, rest = line.partition("\t")
-    name, _, message = rest.partition("\t")
-    level = _LEVELS.get(int(level), logging.WARNING) if level.isdigit() else logging.WARNING
-    logging.getLogger(name or "ossauth").log(level, message)
+    parts = line.split("\t", 4)
+    if len(parts) != 5 or not parts[0].isdigit():
+        parts = ["2", "ossauth", "", "0", line]
+    level, name, path, lineno, message = parts
+    logger = logging.getLogger(name)
+    level = _LEVELS.get(int(level), logging.WARNING)
+    if logger.isEnabledFor(level):
+        # Where in the Rust source, as the record's location (as pyo3-log did).
+        lineno = int(lineno) if lineno.isdigit() else 0
+        logger.handle(logger.makeRecord(name, level, path, lineno, message, None, None))
 
 
 def _open(after_fork=False):

@@ -30,16 +30,19 @@ pub fn install() {
     }
 }
 
-/// `level\ttarget\tmessage`: the level as its number (1 = error .. 5 = trace), the target as
-/// a `logging` name (`ossauth.credentials.cache`), the message cut at [`MAX_MESSAGE`].
+/// `level\ttarget\tfile\tline\tmessage`: the level as its number (1 = error .. 5 = trace), the
+/// target as a `logging` name (`ossauth.credentials.cache`), where in the Rust source it was
+/// logged, the message cut at [`MAX_MESSAGE`].
 fn encode(record: &Record<'_>) -> String {
     use std::fmt::Write;
     let mut line = String::with_capacity(128);
     let _ = write!(
         line,
-        "{}\t{}\t{}",
+        "{}\t{}\t{}\t{}\t{}",
         record.level() as usize,
         record.target().replace("::", "."),
+        record.file().unwrap_or("").replace('\t', " "),
+        record.line().unwrap_or(0),
         record.args()
     );
     if line.len() > MAX_MESSAGE {
