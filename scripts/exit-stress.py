@@ -167,17 +167,31 @@ def execute(run, exe, env, timeout):
 
 
 def excerpt(run, kind, lines=30):
-    """The stderr lines around the first marker of kind (or its last lines)."""
-    text = run.stderr.splitlines()
-    marker = next((t for t, k in MARKERS if k == kind), None)
+    """The stderr lines around the first marker of kind (for a signal, exit status or hang:
+    around the first marker of any kind), else its last lines; ossauth's own log records
+    (the --failing scenarios) are left out."""
+    text = [line for line in run.stderr.splitlines() if not re.match(r"(DEBUG|INFO|WARNING):ossauth", line)]
+    omitted = len(run.stderr.splitlines()) - len(text)
+    markers = [t for t, k in MARKERS if k == kind] or [t for t, _ in MARKERS]
     if kind == "pyo3 panic: interpreter not initialized":
-        marker = "panicked"  # start at the panic's first line
-    at = next((i for i, line in enumerate(text) if marker and marker in line), None)
-    if at is None:
-        shown = text[-lines:]
-    else:
-        shown = text[max(0, at - 3) : at + lines - 3]
+        markers = ["panicked"]  # start at the panic's first line
+    at = next((i for i, line in enumerate(text) if any(m in line for m in markers)), None)
+    shown = text[-lines:] if at is None else text[max(0, at - 3) : at + lines - 3]
+    if omitted:
+        shown.append("(%d log records of logger ossauth left out)" % omitted)
     return "\n".join("    " + line for line in shown) or "    (stderr empty)"
+
+
+def save(run, exe, log_dir):
+    """A failing run's command, status and output, as a file in log_dir (written at once, so
+    a long stress run can be inspected while it goes on)."""
+    os.makedirs(log_dir, exist_ok=True)
+    name = "%s-%s-%d.log" % (run.python, run.scenario.replace("+", "_"), run.seed)
+    with open(os.path.join(log_dir, name), "w") as f:
+        f.write(
+            "# %s\n# returncode=%s timed_out=%s kinds=%s\n--- stdout\n%s\n--- stderr\n%s"
+            % (" ".join(run.command(exe)), run.returncode, run.timed_out, ", ".join(run.kinds()), run.stdout, run.stderr)
+        )
 
 
 def main():
@@ -239,21 +253,14 @@ def main():
             with lock:
                 remaining[(run.python, run.scenario)] -= 1
                 if run.kinds():
+                    if args.log_dir:
+                        save(run, pythons[run.python], args.log_dir)
                     print("  FAIL %s %s seed=%d: %s" % (run.python, run.scenario, run.seed, ", ".join(run.kinds())), flush=True)
                 if remaining[(run.python, run.scenario)] == 0:
                     cell = [r for r in runs if (r.python, r.scenario) == (run.python, run.scenario)]
                     bad = sum(1 for r in cell if r.kinds())
                     print("  done %-5s %-30s %d/%d failed" % (run.python, run.scenario, bad, len(cell)), flush=True)
     elapsed = time.monotonic() - started
-
-    if args.log_dir:
-        os.makedirs(args.log_dir, exist_ok=True)
-        for r in runs:
-            if r.kinds():
-                name = "%s-%s-%d" % (r.python, r.scenario.replace("+", "_"), r.seed)
-                with open(os.path.join(args.log_dir, name + ".log"), "w") as f:
-                    f.write("# %s\n# returncode=%s timed_out=%s\n--- stdout\n%s\n--- stderr\n%s"
-                            % (" ".join(r.command(pythons[r.python])), r.returncode, r.timed_out, r.stdout, r.stderr))
 
     # The table: python x scenario.
     print()
