@@ -64,6 +64,9 @@ MARKERS = [
     # glibc, when a forced unwind (pthread_exit of a thread taking the GIL during
     # finalization) is caught and not rethrown: the abort
     ("exception not rethrown", "forced unwind not rethrown"),
+    # CPython >= 3.12: Thread.start() raises once shutdown has begun; from ossauth's own
+    # refresh start, get_credentials() raises it to the caller
+    ("can't create new thread at interpreter shutdown", "RuntimeError: no new thread at shutdown"),
     ("Traceback", "Traceback"),
     ("Exception ignored", "Exception ignored"),
     ("core dumped", "core dumped"),
