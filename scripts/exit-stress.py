@@ -72,6 +72,8 @@ MARKERS = [
     ("core dumped", "core dumped"),
 ]
 
+# ossauth's refresh records, as logging.basicConfig or logging's last-resort handler prints them.
+LOG_RECORD = re.compile(r"^(?:(?:DEBUG|INFO|WARNING):ossauth|.*: credentials refresh(?:ed| failed))")
 IN_FLIGHT = re.compile(r"exit-stress: seed=\d+ in-flight=(\d+)")
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
 
@@ -173,7 +175,7 @@ def excerpt(run, kind, lines=30):
     """The stderr lines around the first marker of kind (for a signal, exit status or hang:
     around the first marker of any kind), else its last lines; ossauth's own log records
     (the --failing scenarios) are left out."""
-    text = [line for line in run.stderr.splitlines() if not re.match(r"(DEBUG|INFO|WARNING):ossauth", line)]
+    text = [line for line in run.stderr.splitlines() if not LOG_RECORD.search(line)]
     omitted = len(run.stderr.splitlines()) - len(text)
     markers = [t for t, k in MARKERS if k == kind] or [t for t, _ in MARKERS]
     if kind == "pyo3 panic: interpreter not initialized":
