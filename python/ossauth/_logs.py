@@ -12,6 +12,7 @@ A record is ``level<TAB>logger name<TAB>file<TAB>line<TAB>message``: the level a
 source it was logged.
 """
 
+import _thread as _lowlevel
 import logging
 import os
 import select
@@ -31,6 +32,7 @@ _IDLE = 0.25
 _lock = threading.Lock()
 _reader = None
 _thread = None
+_starting = False
 
 
 def _emit(line):
@@ -112,16 +114,45 @@ def start():
     with _lock:
         if _thread is None:
             thread = threading.Thread(target=_pump, name="ossauth-logs", daemon=True)
-            thread.start()
+            try:
+                thread.start()
+            except RuntimeError:
+                # At interpreter shutdown (3.12+) no thread starts: records wait in the socket
+                # for the next drain(), or are lost with the process.
+                return
             _thread = thread
+
+
+def ensure():
+    """``start()`` for code under a Rust frame, which must never wait (a wait releases the GIL,
+    and at interpreter exit CPython < 3.14 ends such a thread with an unwind that aborts in Rust
+    frames): ``Thread.start()`` waits, so a thread of the low-level module, which starts without
+    waiting, calls ``start()``."""
+    global _starting
+    if _thread is not None or _starting:
+        return
+    _starting = True
+    try:
+        _lowlevel.start_new_thread(_start_then_clear, ())
+    except RuntimeError:  # at interpreter shutdown (3.12+)
+        _starting = False
+
+
+def _start_then_clear():
+    global _starting
+    try:
+        start()
+    finally:
+        _starting = False
 
 
 def _after_fork_in_child():
     # The parent's thread is gone and its socket is the parent's: a new pair; the next refresh
     # starts a new thread (records logged before then wait in the new socket).
-    global _lock, _thread
+    global _lock, _thread, _starting
     _lock = threading.Lock()
     _thread = None
+    _starting = False
     old = _reader
     _open(after_fork=True)
     if old is not None:

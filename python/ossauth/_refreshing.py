@@ -1,12 +1,13 @@
 """Refreshing providers built on ``RefreshingCredentialsProvider`` (the Rust cache) for sources
 that live in Python: Function Compute's context and alibabacloud_credentials' ``Client``."""
 
+import _thread as _lowlevel
 import os
 import threading
 import time
 
 from . import _logs
-from ._core import CachedProvider, Credentials
+from ._core import CachedProvider, Credentials, CredentialsError
 from ._convert import to_credentials
 
 
@@ -22,7 +23,11 @@ class RefreshingCredentialsProvider(CachedProvider):
 
     def get_credentials(self):
         """The current credentials (the same object while they are fresh)."""
-        got = self._serve()
+        try:
+            got = self._serve()
+        except CredentialsError:
+            _logs.drain()  # the failure's record first
+            raise
         if type(got) is Credentials:
             return got
         return self._pending(got)
@@ -42,10 +47,18 @@ class RefreshingCredentialsProvider(CachedProvider):
             if deadline is None:
                 deadline = now + self._timeout
             elif now >= deadline:
-                return self._timed_out()
+                try:
+                    return self._timed_out()
+                except CredentialsError:
+                    _logs.drain()
+                    raise
             time.sleep(min(pause, deadline - now))
             pause = min(pause * 2, 0.02)
-            got = self._serve()
+            try:
+                got = self._serve()
+            except CredentialsError:
+                _logs.drain()
+                raise
             if type(got) is Credentials:
                 return got
 
@@ -73,8 +86,26 @@ def _text(exc):
         return "(unprintable)"
 
 
+def _start_soon(ticket):
+    """``_start`` for code under a Rust frame (the auth objects' wait), which must never wait:
+    ``Thread.start()`` does (releasing the GIL, and at interpreter exit CPython < 3.14 ends such a
+    thread with an unwind that aborts in Rust frames). A thread of the low-level module, which
+    starts without waiting, calls ``_start``."""
+    try:
+        _lowlevel.start_new_thread(_start, (ticket,))
+    except RuntimeError as exc:  # at interpreter shutdown (3.12+)
+        ticket.fail("starting the refresh thread", type(exc).__qualname__, _text(exc), quiet=True)
+
+
 def _start(ticket):
-    threading.Thread(target=_refresh, args=(ticket,), name="ossauth-refresh", daemon=True).start()
+    thread = threading.Thread(target=_refresh, args=(ticket,), name="ossauth-refresh", daemon=True)
+    try:
+        thread.start()
+    except RuntimeError as exc:
+        # "can't create new thread at interpreter shutdown" (3.12+): a failed attempt, and the
+        # caller keeps any valid credentials, as with any failed refresh; not logged, the
+        # process is ending.
+        ticket.fail("starting the refresh thread", type(exc).__qualname__, _text(exc), quiet=True)
 
 _FC_ENV = ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN")
 

@@ -159,10 +159,17 @@ impl<T: Send + Sync + 'static> Ticket<T> {
         &self.inner.options.source
     }
 
+    /// A failed attempt, published without a log record (a refresh that could not start at
+    /// interpreter shutdown: nobody is left to read it).
+    pub fn fail_unlogged(mut self, error: CredentialsError) {
+        self.finished = true;
+        publish(&self.inner, &self.coord, Err(error), false);
+    }
+
     /// Publishes the outcome of the fetch and wakes the callers waiting for it.
     pub fn finish(mut self, fetched: Result<Fetched<T>, CredentialsError>) {
         self.finished = true;
-        publish(&self.inner, &self.coord, fetched);
+        publish(&self.inner, &self.coord, fetched, true);
     }
 
     /// Runs `fetch` on a short-lived thread of its own (a panic is a failed attempt) and
@@ -199,7 +206,7 @@ impl<T: Send + Sync + 'static> Drop for Ticket<T> {
                 self.inner.options.source.clone(),
                 "the refresh ended without a result",
             );
-            publish(&self.inner, &self.coord, Err(error));
+            publish(&self.inner, &self.coord, Err(error), true);
         }
     }
 }
@@ -474,6 +481,7 @@ fn publish<T>(
     inner: &Inner<T>,
     coord: &Coordinator,
     fetched: Result<Fetched<T>, CredentialsError>,
+    log: bool,
 ) {
     let options = &inner.options;
     let now = clock::now_micros();
@@ -524,6 +532,7 @@ fn publish<T>(
     // hold while it takes this lock) and before waking the waiters, so that a caller who
     // gets the error can already see the record.
     match line {
+        _ if !log => {}
         Err((line, true)) => log::warn!("{}: {line}", options.source),
         Err((line, false)) => log::debug!("{}: {line}", options.source),
         Ok(line) => log::debug!("{}: {line}", options.source),

@@ -5,8 +5,10 @@
 //! while the interpreter finalizes is ended with a forced unwind, which aborts the process when
 //! it meets Rust frames; so this logger never touches Python. On Unix each record is one
 //! datagram on a socket pair made by `ossauth/_logs.py`, whose daemon thread (Python frames
-//! only) hands it to `logging`; callers drain the socket before they raise a refresh error, so
-//! its record comes first. Elsewhere (Windows, which ends such threads without unwinding, and
+//! only) hands it to `logging`; `get_credentials()` drains the socket (in Python) before it
+//! raises a refresh error, so its record comes first. No Rust frame ever calls Python code
+//! that may wait (a handler writing, `Thread.start()`): such a wait would be the same hazard
+//! for the caller's thread. Elsewhere (Windows, which ends such threads without unwinding, and
 //! has no `fork`) records wait in a bounded queue that Python drains.
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
@@ -65,7 +67,8 @@ impl Log for Forward {
     }
 
     fn log(&self, record: &Record<'_>) {
-        if self.enabled(record.metadata()) {
+        // Once the interpreter exits, nothing would hand records on: they are dropped.
+        if self.enabled(record.metadata()) && !super::exit::exiting() {
             transport::send(encode(record));
         }
     }
@@ -166,25 +169,19 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_refresh_threads, m)?)
 }
 
-/// Hands the records waiting now to `logging` on this (the caller's) thread: called before a
-/// caller gets a refresh error, so that the failure's record comes first.
-pub fn drain(py: Python<'_>) {
-    static DRAIN: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
-    let drained = DRAIN
+/// Makes sure a Python thread hands records to `logging` (as a Rust refresh thread starts; it
+/// ends once none runs, so an idle process has none). Never waits: see `ossauth._logs.ensure`.
+pub fn start(py: Python<'_>) -> PyResult<()> {
+    static ENSURE: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
+    let started = ENSURE
         .get_or_try_init(py, || {
-            Ok::<_, PyErr>(py.import("ossauth._logs")?.getattr("drain")?.unbind())
+            Ok::<_, PyErr>(py.import("ossauth._logs")?.getattr("ensure")?.unbind())
         })
         .and_then(|f| f.call0(py));
-    if let Err(e) = drained {
+    if let Err(e) = started {
         // Logging must not turn into the caller's error.
         e.write_unraisable(py, None);
     }
-}
-
-/// Starts the Python thread that hands records to `logging` (with the first refreshing
-/// provider: a process that never refreshes gets no thread).
-pub fn start(py: Python<'_>) -> PyResult<()> {
-    py.import("ossauth._logs")?.call_method0("start")?;
     Ok(())
 }
 

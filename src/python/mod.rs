@@ -9,6 +9,7 @@ mod auth_v4;
 mod clock;
 mod credentials;
 mod errors;
+mod exit;
 mod explain;
 mod headers;
 mod logs;
@@ -34,6 +35,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // way of a Python thread: see `logs`.
     logs::install();
     logs::register(m)?;
+    exit::register(m)?;
     m.add_class::<credentials::PyCredentials>()?;
     m.add_class::<credentials::PyStaticProvider>()?;
     m.add_class::<credentials::PyEnvProvider>()?;

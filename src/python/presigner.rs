@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 
 use super::auth_base::AuthBase;
 use super::errors::client_error;
+use super::exit;
 use super::text::{is_exact_str, str_of, type_name};
 use crate::clock;
 use crate::sign::presign::{
@@ -404,7 +405,7 @@ fn fill(
             let received = match rx.try_recv() {
                 Ok(got) => Some(got),
                 Err(_) if claiming => {
-                    match py.allow_threads(|| queue.sign_next(&mut scratch, &mut own)) {
+                    match exit::allow_threads(py, || queue.sign_next(&mut scratch, &mut own)) {
                         Some(first) => put(out, first, &own)?,
                         None => claiming = false,
                     }
@@ -412,7 +413,7 @@ fn fill(
                 }
                 Err(_) => {
                     let rx = &mut rx;
-                    match py.allow_threads(move || rx.recv()) {
+                    match exit::allow_threads(py, move || rx.recv()) {
                         Ok(got) => Some(got),
                         Err(_) => return Ok(()),
                     }

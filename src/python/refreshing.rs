@@ -22,6 +22,7 @@ use pyo3::PyTraverseError;
 
 use super::credentials::PyCredentials;
 use super::errors::credentials_error;
+use super::exit;
 use super::logs;
 use super::sources::PyRustSource;
 use crate::credentials::cache::{Options, RefreshingCache, Served, Ticket};
@@ -187,8 +188,10 @@ impl PyTicket {
     }
 
     /// Publishes a failed attempt: `what` raised an exception of type `kind` saying `text`
-    /// (formatted in Python, so that no Python code runs under this Rust frame).
-    fn fail(&self, what: &str, kind: &str, text: &str) {
+    /// (formatted in Python, so that no Python code runs under this Rust frame). `quiet`: no
+    /// log record (the refresh could not start at interpreter shutdown).
+    #[pyo3(signature = (what, kind, text, *, quiet=false))]
+    fn fail(&self, what: &str, kind: &str, text: &str, quiet: bool) {
         if let Some(ticket) = self.take() {
             // The exception may quote a service (an SDK's error): escaped like all such text.
             let message = format!("{what} raised {kind}: {}", escaped(text, 500));
@@ -196,7 +199,11 @@ impl PyTicket {
                 Some(Role { role, .. }) => role.source_failed(&message),
                 None => CredentialsError::new(ticket.source().clone(), message),
             };
-            ticket.finish(Err(e));
+            if quiet {
+                ticket.fail_unlogged(e);
+            } else {
+                ticket.finish(Err(e));
+            }
         }
     }
 
@@ -287,10 +294,7 @@ impl PyRefreshing {
         let credentials = match served {
             Served::Ready(entry) => Some(entry.value.object(py)?),
             Served::Pending => None,
-            Served::Failed(e) => {
-                logs::drain(py);
-                return Err(credentials_error(&e));
-            }
+            Served::Failed(e) => return Err(credentials_error(&e)),
         };
         match (credentials, ticket) {
             (Some(c), None) => Ok(c.into_any()),
@@ -309,7 +313,7 @@ impl PyRefreshing {
     fn start_from_rust(py: Python<'_>, ticket: Py<PyTicket>) {
         let started = py
             .import("ossauth._refreshing")
-            .and_then(|m| m.getattr("_start"))
+            .and_then(|m| m.getattr("_start_soon"))
             .and_then(|start| start.call1((ticket,)));
         if let Err(e) = started {
             log::warn!("cannot start a refresh thread: {e}");
@@ -317,7 +321,8 @@ impl PyRefreshing {
     }
 
     /// For the auth objects' fast path: blocks (GIL released) in the mandatory window.
-    /// Waiting here holds a Rust frame on the stack: see the module note.
+    /// Waiting here holds a Rust frame on the stack: at interpreter exit the thread parks
+    /// instead of taking the GIL back (see `exit`).
     pub fn current(&self, py: Python<'_>) -> PyResult<Py<PyCredentials>> {
         if let Some(guard) = self.cache.fresh() {
             if let Some(entry) = guard.as_ref() {
@@ -325,14 +330,13 @@ impl PyRefreshing {
             }
         }
         let launch = |ticket| {
-            Python::with_gil(|py| match self.ticket(py, ticket) {
+            exit::with_gil(|py| match self.ticket(py, ticket) {
                 Ok(Some(t)) => Self::start_from_rust(py, t),
                 Ok(None) => {}
                 Err(e) => log::warn!("{}: {e}", self.cache.source()),
             })
         };
-        let got = py.allow_threads(|| self.cache.get_with(&launch));
-        logs::drain(py);
+        let got = exit::allow_threads(py, || self.cache.get_with(&launch));
         got.map_err(|e| credentials_error(&e))?.value.object(py)
     }
 }
@@ -418,7 +422,6 @@ impl PyRefreshing {
     /// `CredentialsError`.
     fn _timed_out(&self, py: Python<'_>) -> PyResult<Py<PyCredentials>> {
         let got = self.cache.timed_out();
-        logs::drain(py);
         got.map_err(|e| credentials_error(&e))?.value.object(py)
     }
 

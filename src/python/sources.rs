@@ -336,7 +336,7 @@ fn _profile_source(
         }
     };
     let source = Profile::new(file, process_env(), clients());
-    py.allow_threads(|| source.check()).map_err(error)?;
+    super::exit::allow_threads(py, || source.check()).map_err(error)?;
     Ok(PyRustSource::new(
         source.source_name().to_owned(),
         Box::new(source),
