@@ -72,7 +72,7 @@ STS_TOKEN = (
     "SptDRlZ0fUFq1TGaVx9BtN4tc3y7qdo=="
 )
 
-TIMEOUT = 10  # seconds, for the raw ``requests`` calls
+TIMEOUT = 60  # seconds, for the raw ``requests`` calls: only bounds a hang (CI machines are loaded)
 
 
 # ---------------------------------------------------------------------------------------------

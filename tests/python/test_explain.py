@@ -43,7 +43,7 @@ STS_ID, STS_SK = "STS.ExplainTestStsId0001", "ExplainStsSecret-fedcba9876543"
 TOKEN = "CAIS+ExplainToken/abc123=="
 WRONG_SK = "definitely-not-the-secret-000"
 BUCKET, REGION = DEFAULT_BUCKET, DEFAULT_REGION
-HTTP_TIMEOUT = 10
+HTTP_TIMEOUT = 60  # only bounds a hang (CI machines are loaded)
 
 CLASSES = {"v1": "ProviderAuth", "v2": "ProviderAuthV2", "v4": "ProviderAuthV4"}
 VERSIONS = ["v1", "v2", "v4"]

@@ -30,6 +30,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from waiting import DEADLINE, HANG, wait_for  # noqa: E402
 
 from fake_services import (  # noqa: E402
     HUGE_BODY_SIZE,
@@ -72,7 +73,7 @@ def _no_proxy(monkeypatch):
 # ---------------------------------------------------------------------------------------------
 
 
-def _http(method, url, headers=None, body=None, timeout=5.0):
+def _http(method, url, headers=None, body=None, timeout=DEADLINE):
     """One request on a fresh connection -> (status, headers, body)."""
     u = urlsplit(url)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
@@ -587,6 +588,7 @@ def test_fault_slow(service):
     t0 = time.monotonic()
     status, _, _ = _http(*_target(name, fake))
     assert status == 200 and time.monotonic() - t0 >= 0.3
+    # Negative: the answer comes after 0.3 s; a loaded machine only makes it later still.
     with pytest.raises(socket.timeout):
         _http(*_target(name, fake), timeout=0.1)
 
@@ -596,7 +598,7 @@ def test_fault_truncated(service):
     fake.fault = "truncated"
     method, url = _target(name, fake)
     u = urlsplit(url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=5)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=DEADLINE)
     conn.request(method, url[len(fake.url):])
     resp = conn.getresponse()
     assert resp.status == 200
@@ -654,13 +656,13 @@ def test_fault_hang_up(service):
 def test_fault_huge_full_read_and_early_disconnect(service):
     name, fake = service
     fake.fault = "huge"
-    status, headers, body = _http(*_target(name, fake), timeout=10)
+    status, headers, body = _http(*_target(name, fake), timeout=DEADLINE)
     assert status == 200 and int(headers["content-length"]) == HUGE_BODY_SIZE == len(body)
     assert json.loads(body)["Code"] == "Success"
     # read a little, hang up: the server must carry on
     method, url = _target(name, fake)
     u = urlsplit(url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=5)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=DEADLINE)
     conn.request(method, url[len(fake.url):])
     resp = conn.getresponse()
     assert len(resp.read(100_000)) == 100_000
@@ -691,29 +693,27 @@ def test_refused_url():
 
 def test_close_is_prompt_with_slow_and_keepalive_handlers():
     fake = FakeCredentialsUri()
-    fake.fault = "slow:30"
+    fake.fault = "slow:%d" % HANG  # "prompt" below: well within DEADLINE, far from HANG
     errors = []
 
     def slow_client():
         try:
-            _http("GET", fake.url, timeout=10)
+            _http("GET", fake.url, timeout=HANG)
         except Exception as e:  # the connection is dropped by close()
             errors.append(e)
 
     t = threading.Thread(target=slow_client, daemon=True)
     t.start()
-    deadline = time.monotonic() + 2
-    while not any(r.fault for r in fake.requests) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: any(r.fault for r in fake.requests), "the slow request to arrive")
     # an idle keep-alive connection too
     fake.fault = None
-    idle = http.client.HTTPConnection(fake.host, fake.port, timeout=5)
+    idle = http.client.HTTPConnection(fake.host, fake.port, timeout=DEADLINE)
     idle.request("GET", "/")
     idle.getresponse().read()
     t0 = time.monotonic()
     fake.close()
-    assert time.monotonic() - t0 < 1.0
-    t.join(timeout=2)
+    assert time.monotonic() - t0 < DEADLINE
+    t.join(timeout=DEADLINE)
     assert not t.is_alive() and errors
     idle.close()
     with pytest.raises(OSError):

@@ -13,16 +13,11 @@ import pytest
 import ossauth
 from ossauth.testing import frozen_time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from waiting import DEADLINE, HANG, wait_for  # noqa: E402
+
 T0 = 1_700_000_000
 HOUR = 3600
-DEADLINE = 10  # seconds a background refresh may take before a test calls it stuck
-
-
-def wait_for(predicate, what):
-    end = time.monotonic() + DEADLINE
-    while not predicate():
-        assert time.monotonic() < end, "timed out waiting for " + what
-        time.sleep(0.002)
 
 
 class Upstream:
@@ -143,12 +138,13 @@ def test_bad_arrivals_are_errors_and_replace_nothing(returned, message):
 
 def test_a_hanging_fetch_is_an_error_within_the_timeout():
     gate = threading.Event()
-    p = ossauth.RefreshingCredentialsProvider(lambda: gate.wait(DEADLINE) and None, timeout=0.3)
+    p = ossauth.RefreshingCredentialsProvider(lambda: gate.wait(HANG) and None, timeout=0.3)
     started = time.monotonic()
     try:
         with pytest.raises(ossauth.CredentialsError, match="did not finish within 0.3 s"):
             p.get_credentials()
-        assert time.monotonic() - started < 5
+        # The fetch hangs for HANG: an answer within the deadline came from the 0.3 s timeout.
+        assert time.monotonic() - started < DEADLINE
     finally:
         gate.set()
 
@@ -177,11 +173,12 @@ def test_credentials_without_expiration_and_refresh_interval():
 
 def test_64_threads_across_both_windows_one_fetch_per_refresh():
     up = Upstream()
-    p = ossauth.RefreshingCredentialsProvider(up)
+    p = ossauth.RefreshingCredentialsProvider(up, timeout=HANG)  # waits are never cut short
     errors, stale = [], []
     stop = threading.Event()
+    calls = [0] * 64  # calls made by each thread
 
-    def hammer():
+    def hammer(i):
         while not stop.is_set():
             try:
                 # The clock only moves forward here, so credentials must outlive the instant
@@ -192,21 +189,29 @@ def test_64_threads_across_both_windows_one_fetch_per_refresh():
                     stale.append(c.access_key_id)
             except Exception as e:  # noqa: BLE001 - any error fails the test
                 errors.append(repr(e))
+            calls[i] += 1
+
+    def every_thread_called(what):
+        """Waits until every thread made two more calls (one started after this point)."""
+        marks = list(calls)
+        wait_for(lambda: all(c >= m + 2 for c, m in zip(calls, marks)), "every thread to call " + what)
 
     with frozen_time(T0):
         p.get_credentials()
-        threads = [threading.Thread(target=hammer) for _ in range(64)]
+        threads = [threading.Thread(target=hammer, args=(i,)) for i in range(64)]
         for t in threads:
             t.start()
         try:
-            time.sleep(0.1)
+            every_thread_called("while fresh")
             ossauth._core._freeze_clock((T0 + 46 * 60) * 1_000_000)  # advisory
+            every_thread_called("in the advisory window")
             wait_for(lambda: p.get_credentials().access_key_id == "STS.id2", "advisory refresh")
-            time.sleep(0.1)
+            every_thread_called("after the advisory refresh")
             # mandatory for the second credentials, fetched at T0 + 46 min
             ossauth._core._freeze_clock((T0 + 46 * 60 + 56 * 60) * 1_000_000)
+            every_thread_called("in the mandatory window")
             wait_for(lambda: p.get_credentials().access_key_id == "STS.id3", "mandatory refresh")
-            time.sleep(0.1)
+            every_thread_called("after the mandatory refresh")
         finally:
             stop.set()
             for t in threads:
@@ -218,18 +223,20 @@ def test_64_threads_across_both_windows_one_fetch_per_refresh():
 @pytest.mark.skipif(sys.platform != "linux", reason="fork")
 def test_fork_during_a_slow_refresh_child_refreshes_on_its_own():
     parent = os.getpid()
-    gate = threading.Event()
+    gate, entered = threading.Event(), threading.Event()
 
     def fetch():
         if os.getpid() == parent:
-            assert gate.wait(DEADLINE)
+            entered.set()
+            assert gate.wait(HANG)
         return {"AccessKeyId": "pid%d" % os.getpid(), "AccessKeySecret": "s", "Expiration": T0 + HOUR}
 
-    p = ossauth.RefreshingCredentialsProvider(fetch, timeout=5)
+    p = ossauth.RefreshingCredentialsProvider(fetch, timeout=HANG)
     with frozen_time(T0):
         waiter = threading.Thread(target=p.get_credentials)
-        waiter.start()  # a refresh is now in flight in the parent, blocked on the gate
-        time.sleep(0.1)
+        waiter.start()
+        # a refresh is now in flight in the parent, blocked on the gate
+        assert entered.wait(DEADLINE), "the parent's refresh never started"
         pid = os.fork()
         if pid == 0:
             code = 1
@@ -256,13 +263,16 @@ def test_fork_during_a_slow_refresh_child_refreshes_on_its_own():
 
 
 def test_asyncio_slow_refresh_never_blocks_the_loop():
-    gate = threading.Event()
+    ticked = threading.Event()  # set by the ticker after 10 ticks
 
     def fetch():
-        gate.wait(0.5)
+        # The refresh finishes only once the loop has ticked 10 times during it: with a blocked
+        # loop it never would (it gives up after the deadline, and the counts below fail).
+        time.sleep(0.5)  # a slow upstream
+        ticked.wait(DEADLINE)
         return {"AccessKeyId": "a", "AccessKeySecret": "s"}
 
-    p = ossauth.RefreshingCredentialsProvider(fetch)
+    p = ossauth.RefreshingCredentialsProvider(fetch, timeout=HANG)
 
     async def main():
         ticks = 0
@@ -271,6 +281,8 @@ def test_asyncio_slow_refresh_never_blocks_the_loop():
             nonlocal ticks
             while True:
                 ticks += 1
+                if ticks > 10:
+                    ticked.set()
                 await asyncio.sleep(0.01)
 
         task = asyncio.ensure_future(ticker())
@@ -282,4 +294,4 @@ def test_asyncio_slow_refresh_never_blocks_the_loop():
 
     creds, again, during = asyncio.run(main())
     assert creds.access_key_id == "a" and again is creds
-    assert during >= 10  # the loop kept ticking while the refresh took ~0.5 s
+    assert during >= 10  # the loop kept ticking while the refresh was awaited

@@ -16,6 +16,7 @@ import ossauth
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from oss_server import OssTestServer  # noqa: E402
+from waiting import DEADLINE  # noqa: E402
 
 REGION, BUCKET = "cn-hangzhou", "rotation-bucket"
 KEYS = [("STS.first", "first-secret-0000", "first-token-0000"),
@@ -106,7 +107,8 @@ def test_refresh_failures_are_logged_under_ossauth_without_secrets(caplog):
         def broken():
             raise ConnectionError("sts unreachable")
 
-        failing = ossauth.RefreshingCredentialsProvider(broken, timeout=2)
+        # The failure is the answer as soon as it happens; the timeout only bounds a hang.
+        failing = ossauth.RefreshingCredentialsProvider(broken, timeout=DEADLINE)
         with pytest.raises(ossauth.CredentialsError, match="sts unreachable"):
             failing.get_credentials()
     records = [r for r in caplog.records if r.name.startswith("ossauth")]
@@ -130,14 +132,20 @@ import ossauth
 ps = [ossauth.RefreshingCredentialsProvider(lambda: {"AccessKeyId": "a", "AccessKeySecret": "s"}) for _ in range(100)]
 for p in ps:
     p.get_credentials()
-time.sleep(0.2)  # let the refresh threads finish
+end = time.monotonic() + 60  # the refresh threads end in milliseconds: a generous deadline
+while len(os.listdir("/proc/self/task")) != before[2] and time.monotonic() < end:
+    time.sleep(0.005)
 after = (list(root.handlers), root.level, len(os.listdir("/proc/self/task")))
 assert before == after, (before, after)
-slow = ossauth.RefreshingCredentialsProvider(lambda: time.sleep(30), refresh_interval=1)
+started = threading.Event()
+def hanging():
+    started.set()
+    time.sleep(600)  # longer than the parent waits for this interpreter to exit
+slow = ossauth.RefreshingCredentialsProvider(hanging, refresh_interval=1)
 threading.Thread(target=slow.get_credentials, daemon=True).start()
-time.sleep(0.2)
+assert started.wait(60)  # the exit happens during the slow refresh
 print("exiting")
 '''
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=2 * DEADLINE)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "exiting"

@@ -25,10 +25,10 @@ from ossauth.testing import frozen_time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from oss_server import OssTestServer  # noqa: E402
+from waiting import DEADLINE, HANG, wait_for  # noqa: E402
 
 REGION = "cn-hangzhou"
 BUCKET = "sdk-bucket"
-DEADLINE = 30.0
 
 
 class MintingUpstream:
@@ -137,7 +137,7 @@ def round_trip(cs, server, tag):
             assert get(reader, "%s/%s.txt" % (tag, name)) == ("%s from %s" % (tag, name)).encode()
     for name, c in cs.items():
         url, headers = presign_get(c, "%s/%s.txt" % (tag, name))
-        resp = requests.get(url, headers=headers, timeout=10)
+        resp = requests.get(url, headers=headers, timeout=DEADLINE)
         assert resp.status_code == 200, (name, resp.status_code, resp.text[:500])
         assert resp.content == ("%s from %s" % (tag, name)).encode()
     records = server.records[start:]
@@ -166,26 +166,25 @@ def test_one_provider_serves_both_sdks_across_mandatory_and_advisory_rotations(s
     rot2_fetched = provider.get_credentials().expiration.timestamp() - 3600
     with frozen_time(rot2_fetched + 46 * 60):
         first = provider.get_credentials()
-        end = time.monotonic() + DEADLINE
-        while provider.get_credentials().access_key_id != "STS.rot3":
-            assert time.monotonic() < end, "the background refresh never landed"
-            time.sleep(0.005)
+        wait_for(lambda: provider.get_credentials().access_key_id == "STS.rot3", "the background refresh")
     assert first.access_key_id == "STS.rot2"
     assert upstream.ids == ["STS.rot1", "STS.rot2", "STS.rot3"]
     assert round_trip(cs, server, "r3") == {"STS.rot3"}
 
-    resp = requests.get(old_url, headers=old_headers, timeout=10)
+    resp = requests.get(old_url, headers=old_headers, timeout=DEADLINE)
     assert resp.status_code == 200 and resp.content == b"r1 from oss2-auth", resp.text[:500]
     assert server.records[-1].access_key_id == "STS.rot1" and server.records[-1].accepted
     assert provider._fetch_count() == 3
 
 
 def test_live_rotation_while_three_clients_keep_requesting(server):
-    """Short-lived credentials on the real clock (about 4 s: advisory after ~2 s, mandatory
-    after ~3 s): three threads -- one per client kind -- keep putting and getting through one
-    provider while it rotates keys under them. Every request must succeed."""
+    """Short-lived credentials (4 s: advisory after 2 s, mandatory after 3 s) on the frozen
+    clock, moved a second at a time: three threads -- one per client kind -- keep putting and
+    getting through one provider while it rotates keys under them. Every request must succeed.
+    The clock moves only once every thread has made requests at the current instant, so each
+    client goes through every rotation however slow the machine is."""
     upstream = MintingUpstream(server, lifetime=4)
-    provider = ossauth.RefreshingCredentialsProvider(upstream)
+    provider = ossauth.RefreshingCredentialsProvider(upstream, timeout=HANG)
     cs = clients(provider, server)
     stop = threading.Event()
     errors = []
@@ -204,20 +203,32 @@ def test_live_rotation_while_three_clients_keep_requesting(server):
         except BaseException as e:  # reported below
             errors.append((name, "%s: %s" % (type(e).__name__, e)))
 
+    # The cache's clock starts at the real now and runs ahead by a second per step; the clients
+    # sign on the real clock (oss2's V4 signer reads it), within the server's 15-minute skew.
+    start = int(time.time())
     threads = [threading.Thread(target=work, args=item, daemon=True) for item in cs.items()]
-    for t in threads:
-        t.start()
-    end = time.monotonic() + DEADLINE
     try:
-        while len(upstream.keys) < 4 and not errors:
-            assert time.monotonic() < end, "fewer than 4 keys minted in %.0f s" % DEADLINE
-            time.sleep(0.05)
+        with frozen_time(start):
+            for t in threads:
+                t.start()
+            for step in range(1, 31):
+                marks = dict(done)
+                wait_for(lambda: errors or all(done[n] >= marks[n] + 2 for n in cs),
+                         "every client to make requests at +%d s" % (step - 1))
+                assert not errors, errors[:5]
+                if len(upstream.keys) >= 4:
+                    break
+                # No refresh left in flight before the clock moves on (it lands in milliseconds).
+                wait_for(lambda: provider.get_credentials().access_key_id == upstream.ids[-1],
+                         "the refresh to land")
+                ossauth._core._freeze_clock((start + step) * 1_000_000)  # restored on exit
     finally:
         stop.set()
         for t in threads:
             t.join(DEADLINE)
     assert not errors, errors[:5]
     assert not [t for t in threads if t.is_alive()], "a client thread hung"
+    assert len(upstream.keys) >= 4, upstream.ids
     assert all(n > 0 for n in done.values()), done
 
     used = key_of(server, 0)
