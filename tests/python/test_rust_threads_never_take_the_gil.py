@@ -16,18 +16,9 @@ import pytest
 import ossauth
 from fake_services import FakeCredentials, FakeCredentialsUri, FakeSts
 from ossauth.testing import frozen_time
+from waiting import DEADLINE, wait_for
 
-DEADLINE = 120  # seconds: generous, only a hang reaches it
 HOUR = 3600
-
-
-def wait_for(predicate, what):
-    event = threading.Event()
-    for _ in range(DEADLINE * 100):
-        if predicate():
-            return
-        event.wait(0.01)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class ThreadRecorder(logging.Handler):
