@@ -1,7 +1,7 @@
 """Type stubs for the Rust extension ``ossauth._core``."""
 
 import datetime
-from typing import Any, Awaitable, Callable, Iterable, Mapping, MutableMapping, Optional, Protocol, Union
+from typing import Any, Awaitable, Callable, Iterable, List, Mapping, MutableMapping, Optional, Protocol, Union
 
 _Expiration = Union[datetime.datetime, int, float, str, None]
 
@@ -93,8 +93,9 @@ class CachedProvider:
 
 class _RefreshTicket:
     fetch: Callable[[], Any]
+    fetch_name: str
     def complete(self, credentials: Credentials) -> None: ...
-    def fail(self, what: str, kind: str, text: str) -> None: ...
+    def fail(self, what: str, kind: str, text: str, *, quiet: bool = False) -> None: ...
 
 class _Pending:
     credentials: Optional[Credentials]
@@ -202,6 +203,12 @@ def _freeze_clock(micros: int) -> Optional[int]: ...
 def _restore_clock(previous: Optional[int]) -> None: ...
 def _now_micros() -> int: ...
 def _url_with_query(url: str, params: Mapping[Any, Any]) -> str: ...
+
+# Log records of Rust threads (see ossauth/_logs.py) and interpreter exit (src/python/exit.rs).
+def _log_socket(fd: int, *, after_fork: bool = False) -> None: ...  # Unix
+def _take_logs() -> List[str]: ...  # elsewhere
+def _refresh_threads() -> int: ...
+def _interpreter_exiting() -> None: ...
 
 class _RustSource:
     """A Rust credential source on its way into a ``CachedProvider``."""
