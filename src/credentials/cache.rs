@@ -185,7 +185,7 @@ impl<T: Send + Sync + 'static> Ticket<T> {
             .spawn(move || {
                 let _running = running;
                 let fetched = catch_unwind(AssertUnwindSafe(fetch)).unwrap_or_else(|_| {
-                    Err(CredentialsError::new(
+                    Err(CredentialsError::service(
                         self.inner.options.source.clone(),
                         "the fetch function panicked",
                     ))
@@ -202,7 +202,7 @@ impl<T: Send + Sync + 'static> Ticket<T> {
 impl<T: Send + Sync + 'static> Drop for Ticket<T> {
     fn drop(&mut self) {
         if !self.finished {
-            let error = CredentialsError::new(
+            let error = CredentialsError::transport(
                 self.inner.options.source.clone(),
                 "the refresh ended without a result",
             );
@@ -389,7 +389,7 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
             .load_full()
             .filter(|e| !e.is_expired(now))
             .ok_or_else(|| {
-                CredentialsError::new(
+                CredentialsError::transport(
                     self.inner.options.source.clone(),
                     format!(
                         "no credentials: the refresh did not finish within {:.1} s",
@@ -424,6 +424,7 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
             // The first failure is just its cause: nothing about retries to say yet.
             Some(e) if state.failures <= 1 => e.clone(),
             Some(e) => CredentialsError::new(
+                e.kind,
                 e.source.clone(),
                 format!(
                     // A multi-line cause (the default chain's list) gets the count on a line
@@ -434,7 +435,9 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
                     state.failures,
                 ),
             ),
-            None => CredentialsError::new(self.inner.options.source.clone(), "no credentials"),
+            None => {
+                CredentialsError::transport(self.inner.options.source.clone(), "no credentials")
+            }
         }
     }
 
@@ -486,7 +489,7 @@ fn publish<T>(
     let options = &inner.options;
     let now = clock::now_micros();
     let outcome = fetched.and_then(|f| match f.expires_at {
-        Some(e) if e <= now => Err(CredentialsError::new(
+        Some(e) if e <= now => Err(CredentialsError::service(
             options.source.clone(),
             format!(
                 "fetched credentials had already expired ({} s ago)",
@@ -625,7 +628,7 @@ mod tests {
     fn failing_first_fetch_is_an_error_naming_the_cause() {
         let _clock = Frozen::at(T0);
         let cache = RefreshingCache::<u32>::new(options(60_000), || {
-            Err(CredentialsError::new("test", "upstream said 500"))
+            Err(CredentialsError::service("test", "upstream said 500"))
         });
         let err = cache.get().err().expect("no credentials");
         assert!(err.message.contains("upstream said 500"), "{err}");
@@ -675,7 +678,7 @@ mod tests {
         let n = AtomicU64::new(0);
         let cache = RefreshingCache::new(options(5000), move || {
             if f.load(Ordering::SeqCst) {
-                return Err(CredentialsError::new("test", "upstream down"));
+                return Err(CredentialsError::transport("test", "upstream down"));
             }
             let i = n.fetch_add(1, Ordering::SeqCst) as u32 + 1;
             Ok(Fetched {
