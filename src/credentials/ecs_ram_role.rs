@@ -170,7 +170,7 @@ impl EcsRamRole {
         }
         self.http
             .send(&request, &self.config.limits)
-            .map_err(|e| self.err(ErrorKind::Transport, e.to_string()))
+            .map_err(|e| self.err(ErrorKind::Transport, e.to_string()).caused_by(e))
     }
 
     fn role_name(&self, token: Option<&str>) -> Result<String, CredentialsError> {

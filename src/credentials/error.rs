@@ -2,6 +2,10 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
+
+/// What caused an error: another source's error, or the HTTP client's.
+pub type Cause = Arc<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What kind of failure a [`CredentialsError`] is; Python raises one subclass of
 /// `ossauth.CredentialsError` per kind.
@@ -22,13 +26,23 @@ pub enum ErrorKind {
 }
 
 /// Why credentials could not be had: which source, what went wrong, and what kind of failure it
-/// is. Never holds a secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// is, with what caused it, if anything did ([`std::error::Error::source`]; its text is already
+/// in the message). Never holds a secret. Equal when source, message and kind are.
+#[derive(Debug, Clone)]
 pub struct CredentialsError {
     pub source: Cow<'static, str>,
     pub message: String,
     pub kind: ErrorKind,
+    cause: Option<Cause>,
 }
+
+impl PartialEq for CredentialsError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.source == other.source && self.message == other.message
+    }
+}
+
+impl Eq for CredentialsError {}
 
 impl CredentialsError {
     pub fn new(
@@ -40,7 +54,14 @@ impl CredentialsError {
             source: source.into(),
             message: message.into(),
             kind,
+            cause: None,
         }
+    }
+
+    /// The same error, caused by `cause`.
+    pub fn caused_by(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.cause = Some(Arc::new(cause));
+        self
     }
 
     /// An error saying that the source is not set up at all ([`ErrorKind::NotConfigured`]).
@@ -79,4 +100,36 @@ impl fmt::Display for CredentialsError {
     }
 }
 
-impl std::error::Error for CredentialsError {}
+impl std::error::Error for CredentialsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    #[test]
+    fn the_cause_chain() {
+        let inner = CredentialsError::transport("ECS RAM role", "connection refused");
+        let outer = CredentialsError::new(
+            inner.kind,
+            "RAM role ARN (acs:ram::1:role/r)",
+            format!("source credentials failed: {inner}"),
+        )
+        .caused_by(inner.clone());
+        let cause = outer.source().expect("a cause");
+        assert_eq!(cause.to_string(), "ECS RAM role: connection refused");
+        let cause = cause
+            .downcast_ref::<CredentialsError>()
+            .expect("the inner error");
+        assert_eq!(cause, &inner);
+        assert!(cause.source().is_none());
+        // Equality ignores the cause.
+        assert_eq!(outer.clone().caused_by(inner.clone()), outer);
+    }
+}

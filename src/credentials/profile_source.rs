@@ -145,8 +145,9 @@ impl Profile {
     /// the profile and the file, where it is to be fixed.
     fn source(&self) -> Result<Box<dyn Provide>, CredentialsError> {
         let spec = self.file.load()?;
-        build(&spec, &self.lookup, &self.clients)
-            .map_err(|e| CredentialsError::new(e.kind, self.name.clone(), e.to_string()))
+        build(&spec, &self.lookup, &self.clients).map_err(|e| {
+            CredentialsError::new(e.kind, self.name.clone(), e.to_string()).caused_by(e)
+        })
     }
 }
 

@@ -173,7 +173,7 @@ impl Provide for RamRoleArn {
         let source = self
             .source
             .provide()
-            .map_err(|e| self.source_failed(e.kind, &e))?;
+            .map_err(|e| self.source_failed(e.kind, &e).caused_by(e))?;
         self.assume(&source)
     }
 }
@@ -401,6 +401,10 @@ mod tests {
             e.message,
             "source credentials failed: environment variables: nothing set"
         );
+        // An absent source is a configuration error of the role; the source's error is the cause.
+        assert_eq!(e.kind, ErrorKind::Config);
+        let cause = std::error::Error::source(&e).expect("the source's error");
+        assert_eq!(cause.to_string(), "environment variables: nothing set");
         assert!(http.requests().is_empty());
     }
 

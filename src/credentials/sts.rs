@@ -263,6 +263,7 @@ pub fn call(
             source.to_string(),
             format!("STS {action} request failed: {e}"),
         )
+        .caused_by(e)
     })?;
     parse_redacting(source, action, response.status, &response.body, secrets)
         .map_err(|e| redact(e, secrets))

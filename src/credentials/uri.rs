@@ -78,7 +78,9 @@ impl Provide for Uri {
         let response = self
             .http
             .send(&Request::new("GET", self.url.clone()), &self.limits)
-            .map_err(|e| CredentialsError::transport(self.name.clone(), e.to_string()))?;
+            .map_err(|e| {
+                CredentialsError::transport(self.name.clone(), e.to_string()).caused_by(e)
+            })?;
         flat_json::parse(
             &self.name,
             "the credentials URI",
