@@ -8,8 +8,9 @@ Drop-in for oss2's auth objects and credentials providers::
                          region='cn-hangzhou')
 
 Every header, parameter and URL equals what oss2 2.19.1 produces for the same request,
-credentials and instant. ``CredentialsError`` is importable without oss2; oss2's ``ClientError``
-is raised where oss2 raises it.
+credentials and instant. ``Error`` is the base of ossauth's own exceptions: ``CredentialsError``
+(with one subclass per kind of failure) and ``SigningError``, all importable without oss2;
+oss2's ``ClientError`` is raised where oss2 raises it.
 """
 
 from ._core import (
@@ -18,8 +19,13 @@ from ._core import (
     AuthV2,
     AuthV4,
     Credentials,
+    CredentialsConfigError,
     CredentialsError,
+    CredentialsNotConfiguredError,
+    CredentialsServiceError,
+    CredentialsTransportError,
     EnvironmentVariableCredentialsProvider,
+    Error,
     ProviderAuth,
     ProviderAuthV2,
     ProviderAuthV4,
@@ -63,10 +69,15 @@ __all__ = [
     "AuthV4",
     "Credentials",
     "CredentialsClientProvider",
+    "CredentialsConfigError",
     "CredentialsError",
+    "CredentialsNotConfiguredError",
+    "CredentialsServiceError",
+    "CredentialsTransportError",
     "DefaultCredentialsProvider",
     "EcsRamRoleCredentialsProvider",
     "EnvironmentVariableCredentialsProvider",
+    "Error",
     "FunctionComputeCredentialsProvider",
     "OidcRoleArnCredentialsProvider",
     "Presigner",

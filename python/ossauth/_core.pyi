@@ -19,10 +19,25 @@ class _Request(Protocol):
 class _CredentialsProvider(Protocol):
     def get_credentials(self) -> Any: ...
 
-class CredentialsError(Exception):
+class Error(Exception):
+    """The base of every exception that ossauth raises of its own."""
+
+class CredentialsError(Error):
     """Credentials are missing, malformed or could not be fetched. Never includes a secret."""
 
-class SigningError(Exception):
+class CredentialsNotConfiguredError(CredentialsError):
+    """The credential source is not set up at all (no such file, no variable set)."""
+
+class CredentialsConfigError(CredentialsError):
+    """The credential source's configuration is invalid (a bad role ARN, profile or file)."""
+
+class CredentialsServiceError(CredentialsError):
+    """The credentials service answered with an error, or a malformed or expired answer."""
+
+class CredentialsTransportError(CredentialsError):
+    """The credentials service could not be reached, or did not answer in time."""
+
+class SigningError(Error, ValueError):
     """A request cannot be signed (raised where oss2 raises ClientError and oss2 is absent)."""
 
 class Credentials:
@@ -95,7 +110,9 @@ class _RefreshTicket:
     fetch: Callable[[], Any]
     fetch_name: str
     def complete(self, credentials: Credentials) -> None: ...
-    def fail(self, what: str, kind: str, text: str, *, quiet: bool = False) -> None: ...
+    def fail(
+        self, what: str, kind: str, text: str, *, quiet: bool = False, error_kind: str = "service"
+    ) -> None: ...
 
 class _Pending:
     credentials: Optional[Credentials]

@@ -7,7 +7,15 @@ import threading
 import time
 
 from . import _logs
-from ._core import CachedProvider, Credentials, CredentialsError
+from ._core import (
+    CachedProvider,
+    Credentials,
+    CredentialsConfigError,
+    CredentialsError,
+    CredentialsNotConfiguredError,
+    CredentialsServiceError,
+    CredentialsTransportError,
+)
 from ._convert import to_credentials
 
 
@@ -66,17 +74,40 @@ class RefreshingCredentialsProvider(CachedProvider):
 def _refresh(ticket):
     """The refresh thread: only Python frames around ``fetch``."""
     what = ticket.fetch_name
+    converting = False
     try:
         value = ticket.fetch()
         if type(value) is not Credentials:
             what = "reading what %s returned" % what
+            converting = True
             value = to_credentials(value)
     except BaseException as exc:  # noqa: B902 - whatever it raised is the failed attempt
-        ticket.fail(what, type(exc).__qualname__, _text(exc))
+        kind = "config" if converting else _error_kind(exc)
+        ticket.fail(what, type(exc).__qualname__, _text(exc), error_kind=kind)
     else:
         ticket.complete(value)
     # This thread's records (published above) go to logging from here, a Python thread.
     _logs.drain()
+
+
+_KINDS = (
+    (CredentialsNotConfiguredError, "not_configured"),
+    (CredentialsConfigError, "config"),
+    (CredentialsServiceError, "service"),
+    (CredentialsTransportError, "transport"),
+    (TimeoutError, "transport"),
+    (ConnectionError, "transport"),
+)
+
+
+def _error_kind(exc):
+    """The kind of credentials error a fetch function's exception is: that of an ossauth
+    credentials error it passed on, transport for timeouts and connection errors, else service
+    (what the fetch asked answered with an error)."""
+    for cls, kind in _KINDS:
+        if isinstance(exc, cls):
+            return kind
+    return "service"
 
 
 def _text(exc):
@@ -94,7 +125,9 @@ def _start_soon(ticket):
     try:
         _lowlevel.start_new_thread(_start, (ticket,))
     except RuntimeError as exc:  # at interpreter shutdown (3.12+)
-        ticket.fail("starting the refresh thread", type(exc).__qualname__, _text(exc), quiet=True)
+        ticket.fail(
+            "starting the refresh thread", type(exc).__qualname__, _text(exc), quiet=True, error_kind="transport"
+        )
 
 
 def _start(ticket):
@@ -105,7 +138,9 @@ def _start(ticket):
         # "can't create new thread at interpreter shutdown" (3.12+): a failed attempt, and the
         # caller keeps any valid credentials, as with any failed refresh; not logged, the
         # process is ending.
-        ticket.fail("starting the refresh thread", type(exc).__qualname__, _text(exc), quiet=True)
+        ticket.fail(
+            "starting the refresh thread", type(exc).__qualname__, _text(exc), quiet=True, error_kind="transport"
+        )
 
 _FC_ENV = ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN")
 

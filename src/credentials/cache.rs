@@ -13,8 +13,10 @@
 //! Credentials without an expiration are served until `refresh_interval` (if any) has passed,
 //! then refreshed in the background. A failed refresh never fails a caller while the cached
 //! credentials are still valid: it is logged and retried after an exponential backoff with
-//! jitter (1 s doubling, at most 60 s). After expiry callers get the last error, never expired
-//! credentials; credentials that arrive expired are an error and replace nothing.
+//! jitter (1 s doubling, at most 60 s). A configuration error ([`ErrorKind::Config`]) is not
+//! backed off: it is retried after a fixed second however often it repeats (see
+//! [`CONFIG_RETRY`]). After expiry callers get the last error, never expired credentials;
+//! credentials that arrive expired are an error and replace nothing.
 //!
 //! Every decision reads [`crate::clock`], so tests drive the windows and the backoff by
 //! freezing it. Refreshes run on a short-lived thread per refresh (none when idle). After
@@ -32,12 +34,23 @@ use std::time::{Duration, Instant};
 
 use arc_swap::{ArcSwap, ArcSwapOption, Guard};
 
-use super::CredentialsError;
+use super::{CredentialsError, ErrorKind};
 use crate::clock;
 
 const SECOND: i64 = 1_000_000;
 const MINUTE: i64 = 60 * SECOND;
 const MAX_BACKOFF: i64 = 60 * SECOND;
+
+/// The wait after a refresh failed with a configuration error, however many failed before:
+/// no exponential backoff. Backoff spares a service in trouble and waits out an outage; a
+/// configuration error (a malformed profile file, a bad role ARN, a fetch function returning
+/// the wrong type) is local and fails the same way until someone fixes it, so growing waits
+/// would only delay taking the fix into account, by up to a minute. Not zero either: the
+/// cached credentials are served while valid and a refresh is not started on every call (one
+/// attempt per second at most, one log record each), and a caller in the mandatory window
+/// must not start a new attempt after the one it waited for. No jitter: nothing is spared by
+/// spreading retries that reach no service.
+const CONFIG_RETRY: i64 = SECOND;
 
 /// What a fetch returns: the value and when it expires (microseconds since the epoch).
 pub struct Fetched<T> {
@@ -185,7 +198,7 @@ impl<T: Send + Sync + 'static> Ticket<T> {
             .spawn(move || {
                 let _running = running;
                 let fetched = catch_unwind(AssertUnwindSafe(fetch)).unwrap_or_else(|_| {
-                    Err(CredentialsError::new(
+                    Err(CredentialsError::service(
                         self.inner.options.source.clone(),
                         "the fetch function panicked",
                     ))
@@ -202,7 +215,7 @@ impl<T: Send + Sync + 'static> Ticket<T> {
 impl<T: Send + Sync + 'static> Drop for Ticket<T> {
     fn drop(&mut self) {
         if !self.finished {
-            let error = CredentialsError::new(
+            let error = CredentialsError::transport(
                 self.inner.options.source.clone(),
                 "the refresh ended without a result",
             );
@@ -389,7 +402,7 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
             .load_full()
             .filter(|e| !e.is_expired(now))
             .ok_or_else(|| {
-                CredentialsError::new(
+                CredentialsError::transport(
                     self.inner.options.source.clone(),
                     format!(
                         "no credentials: the refresh did not finish within {:.1} s",
@@ -424,6 +437,7 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
             // The first failure is just its cause: nothing about retries to say yet.
             Some(e) if state.failures <= 1 => e.clone(),
             Some(e) => CredentialsError::new(
+                e.kind,
                 e.source.clone(),
                 format!(
                     // A multi-line cause (the default chain's list) gets the count on a line
@@ -434,7 +448,9 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
                     state.failures,
                 ),
             ),
-            None => CredentialsError::new(self.inner.options.source.clone(), "no credentials"),
+            None => {
+                CredentialsError::transport(self.inner.options.source.clone(), "no credentials")
+            }
         }
     }
 
@@ -486,7 +502,7 @@ fn publish<T>(
     let options = &inner.options;
     let now = clock::now_micros();
     let outcome = fetched.and_then(|f| match f.expires_at {
-        Some(e) if e <= now => Err(CredentialsError::new(
+        Some(e) if e <= now => Err(CredentialsError::service(
             options.source.clone(),
             format!(
                 "fetched credentials had already expired ({} s ago)",
@@ -543,7 +559,10 @@ fn publish<T>(
 /// Records a failed attempt and schedules the next; returns the line to log (once unlocked).
 fn record_failure(state: &mut RefreshState, e: CredentialsError, now: i64) -> String {
     state.failures = state.failures.saturating_add(1);
-    let wait = backoff(state.failures, now);
+    let wait = match e.kind {
+        ErrorKind::Config => CONFIG_RETRY,
+        _ => backoff(state.failures, now),
+    };
     state.retry_at = now.saturating_add(wait);
     let line = format!(
         "credentials refresh failed (attempt {}), next attempt in {:.1} s: {}",
@@ -625,7 +644,7 @@ mod tests {
     fn failing_first_fetch_is_an_error_naming_the_cause() {
         let _clock = Frozen::at(T0);
         let cache = RefreshingCache::<u32>::new(options(60_000), || {
-            Err(CredentialsError::new("test", "upstream said 500"))
+            Err(CredentialsError::service("test", "upstream said 500"))
         });
         let err = cache.get().err().expect("no credentials");
         assert!(err.message.contains("upstream said 500"), "{err}");
@@ -675,7 +694,7 @@ mod tests {
         let n = AtomicU64::new(0);
         let cache = RefreshingCache::new(options(5000), move || {
             if f.load(Ordering::SeqCst) {
-                return Err(CredentialsError::new("test", "upstream down"));
+                return Err(CredentialsError::transport("test", "upstream down"));
             }
             let i = n.fetch_add(1, Ordering::SeqCst) as u32 + 1;
             Ok(Fetched {
@@ -739,6 +758,74 @@ mod tests {
         fail.store(false, Ordering::SeqCst);
         clock.set(T0 + 63 * MINUTE);
         assert_eq!(cache.get().unwrap().value, 2);
+    }
+
+    /// Configuration errors are retried a second later however often they repeat (no
+    /// exponential backoff), keep valid credentials served meanwhile, and keep their kind; a
+    /// transient error after them backs off as usual.
+    #[test]
+    fn configuration_errors_are_retried_without_backoff() {
+        let clock = Frozen::at(T0);
+        let kind = Arc::new(Mutex::new(None::<ErrorKind>));
+        let k = kind.clone();
+        let n = AtomicU64::new(0);
+        let cache = RefreshingCache::new(options(60_000), move || {
+            if let Some(kind) = *k.lock().unwrap() {
+                return Err(CredentialsError::new(kind, "test", "bad profile"));
+            }
+            Ok(Fetched {
+                value: n.fetch_add(1, Ordering::SeqCst) as u32 + 1,
+                expires_at: Some(clock::now_micros() + 60 * MINUTE),
+            })
+        });
+        assert_eq!(cache.get().unwrap().value, 1);
+        *kind.lock().unwrap() = Some(ErrorKind::Config);
+        // Mandatory window: each failed attempt keeps the valid credentials served, and the
+        // next one comes exactly a second later, the tenth as soon as the first.
+        let mut at = T0 + 56 * MINUTE;
+        for attempt in 1..=10 {
+            clock.set(at);
+            assert_eq!(cache.get().unwrap().value, 1);
+            assert_eq!(cache.fetch_count(), 1 + attempt);
+            clock.set(at + SECOND - 1);
+            assert_eq!(cache.get().unwrap().value, 1);
+            assert_eq!(
+                cache.fetch_count(),
+                1 + attempt,
+                "retried within the second"
+            );
+            at += SECOND;
+        }
+        // Expired: every caller gets the error, of its kind; still retried each second.
+        clock.set(T0 + 61 * MINUTE);
+        let err = cache.get().err().expect("expired");
+        assert_eq!(err.kind, ErrorKind::Config);
+        assert!(err.message.starts_with("bad profile"), "{err}");
+        let fetches = cache.fetch_count();
+        clock.set(T0 + 61 * MINUTE + SECOND);
+        assert!(cache.get().is_err());
+        assert_eq!(cache.fetch_count(), fetches + 1);
+        // Fixed: taken into account a second later.
+        *kind.lock().unwrap() = None;
+        clock.set(T0 + 61 * MINUTE + 2 * SECOND);
+        assert_eq!(cache.get().unwrap().value, 2);
+        // A transient error, by contrast, backs off: each attempt comes once the longest
+        // possible wait is over, and after the 7th failure in a row the wait is over 29 s.
+        *kind.lock().unwrap() = Some(ErrorKind::Transport);
+        let mut at = T0 + 61 * MINUTE + 2 * SECOND + 56 * MINUTE;
+        let mut last = at;
+        for failures in 1..=7 {
+            let fetches = cache.fetch_count();
+            clock.set(at);
+            assert_eq!(cache.get().unwrap().value, 2);
+            assert_eq!(cache.fetch_count(), fetches + 1);
+            last = at;
+            at += (SECOND << (failures - 1)).min(MAX_BACKOFF);
+        }
+        let fetches = cache.fetch_count();
+        clock.set(last + 29 * SECOND);
+        assert_eq!(cache.get().unwrap().value, 2);
+        assert_eq!(cache.fetch_count(), fetches, "backing off");
     }
 
     #[test]

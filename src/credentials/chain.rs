@@ -6,7 +6,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{Credentials, CredentialsError, Provide};
+use super::{Credentials, CredentialsError, ErrorKind, Provide};
 
 const SOURCE: &str = "default credentials chain";
 /// No source has worked yet.
@@ -70,10 +70,21 @@ fn line(name: &str, e: &CredentialsError) -> String {
     format!("  - {}", text.replace('\n', "\n    "))
 }
 
+/// The kind of the chain's error, from the kinds of the sources that failed (absent ones
+/// aside): not configured when none failed (there is simply nothing to get credentials from),
+/// else the most transient of them (transport, then service, then configuration), so that a
+/// caller or the cache that may retry does so whenever a retry could help.
+fn summary_kind(failed: &[ErrorKind]) -> ErrorKind {
+    [ErrorKind::Transport, ErrorKind::Service, ErrorKind::Config]
+        .into_iter()
+        .find(|k| failed.contains(k))
+        .unwrap_or(ErrorKind::NotConfigured)
+}
+
 impl Provide for Chain {
     fn provide(&self) -> Result<Credentials, CredentialsError> {
         if self.sources.is_empty() {
-            return Err(CredentialsError::new(
+            return Err(CredentialsError::config(
                 SOURCE,
                 "no credential sources configured",
             ));
@@ -84,12 +95,13 @@ impl Provide for Chain {
             .into_iter()
             .chain((0..self.sources.len()).filter(|&i| i != last));
         let mut failures = Vec::new();
+        let mut kinds = Vec::new();
         let mut absent = Vec::new();
         for i in order {
             let (name, source) = &self.sources[i];
             let outcome = source.provide().and_then(|c| match c.expiration() {
                 // The next source may do better than credentials that cannot be used.
-                Some(e) if e <= crate::clock::now_secs() => Err(CredentialsError::new(
+                Some(e) if e <= crate::clock::now_secs() => Err(CredentialsError::service(
                     name.clone(),
                     "gave credentials that had already expired",
                 )),
@@ -105,9 +117,10 @@ impl Provide for Chain {
                 }
                 Err(e) => {
                     log::debug!("{SOURCE}: {name} failed: {e}");
-                    if e.not_configured {
+                    if e.is_not_configured() {
                         absent.push(line(name, &e));
                     } else {
+                        kinds.push(e.kind);
                         failures.push(line(name, &e));
                     }
                 }
@@ -126,10 +139,7 @@ impl Provide for Chain {
             message.push_str("\nNot configured:\n");
             message.push_str(&absent.join("\n"));
         }
-        let mut e = CredentialsError::new(SOURCE, message);
-        // Nothing failed: there is simply nothing to get credentials from.
-        e.not_configured = failures.is_empty();
-        Err(e)
+        Err(CredentialsError::new(summary_kind(&kinds), SOURCE, message))
     }
 }
 
@@ -159,7 +169,7 @@ mod tests {
                     None,
                 ))
             } else {
-                Err(CredentialsError::new(self.error_source, self.error))
+                Err(CredentialsError::service(self.error_source, self.error))
             }
         }
     }
@@ -271,6 +281,17 @@ mod tests {
         assert_eq!(chain.last_used(), Some("ECS RAM role"));
     }
 
+    /// The chain's error has the kind of its most transient failure; not configured only when
+    /// nothing failed.
+    #[test]
+    fn the_chain_error_kind() {
+        use ErrorKind::*;
+        assert_eq!(summary_kind(&[]), NotConfigured);
+        assert_eq!(summary_kind(&[Config]), Config);
+        assert_eq!(summary_kind(&[Config, Service]), Service);
+        assert_eq!(summary_kind(&[Service, Transport, Config]), Transport);
+    }
+
     /// Absent sources are listed apart from failing ones, after the advice.
     #[test]
     fn not_configured_sources_are_listed_apart() {
@@ -297,14 +318,14 @@ mod tests {
              \x20 - env: no such file\n\
              \x20 - json: no such file"
         );
-        assert!(!e.not_configured);
+        assert_eq!(e.kind, ErrorKind::Service); // the failure's kind
         let only_absent = Chain::new(vec![("env".into(), Box::new(Absent("env")) as _)]);
         let e = only_absent.provide().unwrap_err();
         assert_eq!(
             e.message,
             "no source gave credentials.\nNot configured:\n  - env: no such file"
         );
-        assert!(e.not_configured);
+        assert!(e.is_not_configured());
     }
 
     #[test]

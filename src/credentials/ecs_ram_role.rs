@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::http::{HttpClient, Limits, Request, Response};
 use super::service_text::quoted;
-use super::{flat_json, Credentials, CredentialsError, Provide};
+use super::{flat_json, Credentials, CredentialsError, ErrorKind, Provide};
 
 pub const DEFAULT_ENDPOINT: &str = "http://100.100.100.200";
 const TOKEN_PATH: &str = "/latest/api/token";
@@ -57,13 +57,13 @@ impl EcsRamRoleConfig {
             format!("http://{endpoint}")
         };
         if endpoint.contains(['?', '#']) || endpoint.ends_with("://") {
-            return Err(CredentialsError::new(
+            return Err(CredentialsError::config(
                 source_name(&endpoint),
                 "the metadata endpoint must be a host or an http://host[:port] URL",
             ));
         }
         if is_true("ALIBABA_CLOUD_ECS_METADATA_DISABLED") {
-            return Err(CredentialsError::new(
+            return Err(CredentialsError::config(
                 source_name(&endpoint),
                 "the ECS metadata service is disabled (ALIBABA_CLOUD_ECS_METADATA_DISABLED=true)",
             ));
@@ -80,7 +80,7 @@ impl EcsRamRoleConfig {
             } else {
                 ""
             };
-            return Err(CredentialsError::new(
+            return Err(CredentialsError::config(
                 source_name(&endpoint),
                 format!(
                     "{}{origin} is not a RAM role name ({ROLE_NAME_RULE}): give the name of \
@@ -136,24 +136,27 @@ impl EcsRamRole {
         &self.name
     }
 
-    fn err(&self, msg: String) -> CredentialsError {
-        CredentialsError::new(self.name.clone(), msg)
+    fn err(&self, kind: ErrorKind, msg: String) -> CredentialsError {
+        CredentialsError::new(kind, self.name.clone(), msg)
     }
 
     /// An IMDSv2 session token; `None` when IMDSv1 may be used instead.
     fn token(&self) -> Result<Option<String>, CredentialsError> {
         let request = Request::new("PUT", format!("{}{TOKEN_PATH}", self.config.endpoint))
             .header("X-aliyun-ecs-metadata-token-ttl-seconds", TOKEN_TTL_SECONDS);
-        let why = match self.http.send(&request, &self.config.limits) {
+        let (kind, why) = match self.http.send(&request, &self.config.limits) {
             Ok(r) if r.status == 200 => match std::str::from_utf8(&r.body) {
                 Ok(t) if !t.trim().is_empty() => return Ok(Some(t.trim().to_string())),
-                _ => "an empty or non-text token".to_string(),
+                _ => (ErrorKind::Service, "an empty or non-text token".to_string()),
             },
-            Ok(r) => format!("HTTP {}", r.status),
-            Err(e) => e.to_string(),
+            Ok(r) => (ErrorKind::Service, format!("HTTP {}", r.status)),
+            Err(e) => (ErrorKind::Transport, e.to_string()),
         };
         if self.config.disable_imds_v1 {
-            Err(self.err(format!("no IMDSv2 token ({why}) and IMDSv1 is disabled")))
+            Err(self.err(
+                kind,
+                format!("no IMDSv2 token ({why}) and IMDSv1 is disabled"),
+            ))
         } else {
             log::debug!("{}: no IMDSv2 token ({why}); using IMDSv1", self.name);
             Ok(None)
@@ -167,7 +170,7 @@ impl EcsRamRole {
         }
         self.http
             .send(&request, &self.config.limits)
-            .map_err(|e| self.err(e.to_string()))
+            .map_err(|e| self.err(ErrorKind::Transport, e.to_string()).caused_by(e))
     }
 
     fn role_name(&self, token: Option<&str>) -> Result<String, CredentialsError> {
@@ -177,26 +180,38 @@ impl EcsRamRole {
         let response = self.get(ROLES_PATH, token)?;
         if response.status == 404 {
             return Err(self.err(
+                ErrorKind::Service,
                 "no RAM role is attached to this instance (role discovery: HTTP 404)".into(),
             ));
         }
         if response.status != 200 {
-            return Err(self.err(format!("role discovery answered HTTP {}", response.status)));
+            return Err(self.err(
+                ErrorKind::Service,
+                format!("role discovery answered HTTP {}", response.status),
+            ));
         }
         let role = String::from_utf8_lossy(&response.body)
             .lines()
             .map(str::trim)
             .find(|l| !l.is_empty())
             .map(str::to_owned)
-            .ok_or_else(|| self.err("no RAM role is attached to this instance".into()))?;
+            .ok_or_else(|| {
+                self.err(
+                    ErrorKind::Service,
+                    "no RAM role is attached to this instance".into(),
+                )
+            })?;
         // The name goes into the next request's path: a hostile or broken metadata service
         // must not make it request `../../x` or add a query.
         if !is_role_name(&role) {
-            return Err(self.err(format!(
-                "the metadata service named the role {}, which is not a RAM role name \
+            return Err(self.err(
+                ErrorKind::Service,
+                format!(
+                    "the metadata service named the role {}, which is not a RAM role name \
                  ({ROLE_NAME_RULE}); its credentials were not requested",
-                quoted(&role, 80)
-            )));
+                    quoted(&role, 80)
+                ),
+            ));
         }
         Ok(role)
     }
@@ -208,10 +223,13 @@ impl Provide for EcsRamRole {
         let role = self.role_name(token.as_deref())?;
         let response = self.get(&format!("{ROLES_PATH}{role}"), token.as_deref())?;
         if response.status == 404 {
-            return Err(self.err(format!(
-                "no RAM role {} on this instance (HTTP 404)",
-                quoted(&role, 80)
-            )));
+            return Err(self.err(
+                ErrorKind::Service,
+                format!(
+                    "no RAM role {} on this instance (HTTP 404)",
+                    quoted(&role, 80)
+                ),
+            ));
         }
         flat_json::parse(
             &self.name,

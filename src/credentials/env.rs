@@ -35,7 +35,7 @@ pub fn from_lookup(
     for names in &FAMILIES {
         let Some(id) = get(names.id) else { continue };
         let Some(secret) = get(names.secret) else {
-            return Err(CredentialsError::new(
+            return Err(CredentialsError::config(
                 SOURCE,
                 format!(
                     "{} is set but {} is missing or empty",
@@ -50,7 +50,7 @@ pub fn from_lookup(
     for names in &FAMILIES {
         for set in [names.secret, names.token] {
             if get(set).is_some() {
-                return Err(CredentialsError::new(
+                return Err(CredentialsError::config(
                     SOURCE,
                     format!(
                         "{set} is set, but neither OSS_ACCESS_KEY_ID nor \
@@ -119,13 +119,13 @@ mod tests {
         let e = from_lookup(env(&[])).unwrap_err();
         assert!(e.to_string().contains("OSS_ACCESS_KEY_ID"), "{e}");
         assert!(e.to_string().contains("ALIBABA_CLOUD_ACCESS_KEY_ID"), "{e}");
-        assert!(e.not_configured);
+        assert!(e.is_not_configured());
         let e = from_lookup(env(&[("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s")])).unwrap_err();
         assert_eq!(
             e.to_string(),
             "environment variables: ALIBABA_CLOUD_ACCESS_KEY_SECRET is set, but neither \
              OSS_ACCESS_KEY_ID nor ALIBABA_CLOUD_ACCESS_KEY_ID is"
         );
-        assert!(!e.not_configured);
+        assert_eq!(e.kind, crate::credentials::ErrorKind::Config);
     }
 }

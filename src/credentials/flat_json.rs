@@ -16,7 +16,7 @@ pub fn parse(
     status: u16,
     body: &[u8],
 ) -> Result<Credentials, CredentialsError> {
-    let err = |msg: String| CredentialsError::new(source.to_string(), msg);
+    let err = |msg: String| CredentialsError::service(source.to_string(), msg);
     let parsed = WipedJson::from_slice(body);
     if !(200..300).contains(&status) {
         let mut msg = format!("{what} answered HTTP {status}");

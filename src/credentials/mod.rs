@@ -28,7 +28,7 @@ use zeroize::Zeroizing;
 pub use arn::check_role_arn;
 pub use cache::{Fetched, RefreshingCache};
 pub use env::EnvironmentVariable;
-pub use error::CredentialsError;
+pub use error::{CredentialsError, ErrorKind};
 pub use expiration::parse_iso8601;
 pub use static_provider::Static;
 

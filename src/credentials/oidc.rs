@@ -92,7 +92,7 @@ impl OidcRoleArnConfig {
                 options.enable_vpc,
                 &|name| lookup(name),
             )
-            .map_err(|m| CredentialsError::new(SOURCE, m))?,
+            .map_err(|m| CredentialsError::config(SOURCE, m))?,
             limits: options.limits,
         };
         config.validate()?;
@@ -101,15 +101,15 @@ impl OidcRoleArnConfig {
 
     pub fn validate(&self) -> Result<(), CredentialsError> {
         if self.role_arn.is_empty() {
-            return Err(CredentialsError::new(
+            return Err(CredentialsError::config(
                 SOURCE,
                 "role_arn is required: pass role_arn= or set ALIBABA_CLOUD_ROLE_ARN",
             ));
         }
         if let Err(why) = super::check_role_arn(&self.role_arn) {
-            return Err(CredentialsError::new(SOURCE, why));
+            return Err(CredentialsError::config(SOURCE, why));
         }
-        let fail = |msg: String| Err(CredentialsError::new(source_name(&self.role_arn), msg));
+        let fail = |msg: String| Err(CredentialsError::config(source_name(&self.role_arn), msg));
         if self.oidc_provider_arn.is_empty() {
             return fail(
                 "oidc_provider_arn is required: pass oidc_provider_arn= or set \
@@ -175,7 +175,7 @@ impl OidcRoleArn {
     /// newline would make STS reject it). Errors name the path, never the content.
     pub fn read_token(&self) -> Result<Zeroizing<String>, CredentialsError> {
         read_token_file(&self.config.oidc_token_file)
-            .map_err(|msg| CredentialsError::new(self.name.clone(), msg))
+            .map_err(|msg| CredentialsError::config(self.name.clone(), msg))
     }
 
     /// The AssumeRoleWithOIDC request for this token and instant.

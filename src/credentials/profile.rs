@@ -251,7 +251,7 @@ fn read_capped(path: &Path, source: String) -> Result<Zeroizing<String>, Credent
         if e.is_missing() {
             CredentialsError::not_configured(source, e.to_string())
         } else {
-            CredentialsError::new(source, e.to_string())
+            CredentialsError::config(source, e.to_string())
         }
     })
 }
@@ -430,7 +430,7 @@ pub fn parse_ini_profile(
     profile: &str,
     path_for_errors: &str,
 ) -> Result<ProfileSpec, CredentialsError> {
-    let fail = |m: String| CredentialsError::new(source_name(profile, path_for_errors), m);
+    let fail = |m: String| CredentialsError::config(source_name(profile, path_for_errors), m);
     let sections = parse_ini(text).map_err(fail)?;
     let no_defaults = Vec::new();
     let defaults = sections
@@ -591,7 +591,8 @@ pub fn parse_cli_config(
     path_for_errors: &str,
 ) -> Result<ProfileSpec, CredentialsError> {
     let shown_name = profile.unwrap_or("(current)");
-    let fail = |name: &str, m: String| CredentialsError::new(source_name(name, path_for_errors), m);
+    let fail =
+        |name: &str, m: String| CredentialsError::config(source_name(name, path_for_errors), m);
     // Wiped when dropped: the profiles' secrets are strings in it.
     let config =
         WipedJson::from_str(text).map_err(|e| fail(shown_name, format!("malformed JSON: {e}")))?;

@@ -145,8 +145,9 @@ impl Profile {
     /// the profile and the file, where it is to be fixed.
     fn source(&self) -> Result<Box<dyn Provide>, CredentialsError> {
         let spec = self.file.load()?;
-        build(&spec, &self.lookup, &self.clients)
-            .map_err(|e| CredentialsError::new(self.name.clone(), e.to_string()))
+        build(&spec, &self.lookup, &self.clients).map_err(|e| {
+            CredentialsError::new(e.kind, self.name.clone(), e.to_string()).caused_by(e)
+        })
     }
 }
 
@@ -173,7 +174,7 @@ pub fn build(
         s = source;
     }
     if depth > MAX_CHAIN_DEPTH + 1 {
-        return Err(CredentialsError::new(
+        return Err(CredentialsError::config(
             "profile",
             format!("a chain of {depth} roles is longer than {MAX_CHAIN_DEPTH}"),
         ));
@@ -319,7 +320,7 @@ mod tests {
             e.to_string().ends_with("credentials.ini: no such file"),
             "{e}"
         );
-        assert!(e.not_configured);
+        assert!(e.is_not_configured());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::http::{HttpClient, Limits, Request};
 use super::sts;
-use super::{Credentials, CredentialsError, Provide};
+use super::{Credentials, CredentialsError, ErrorKind, Provide};
 use crate::clock;
 
 const SOURCE: &str = "RAM role ARN";
@@ -72,7 +72,7 @@ impl RamRoleArnConfig {
                 options.enable_vpc,
                 &|name| lookup(name),
             )
-            .map_err(|m| CredentialsError::new(SOURCE, m))?,
+            .map_err(|m| CredentialsError::config(SOURCE, m))?,
             limits: options.limits,
         };
         config.validate()?;
@@ -81,15 +81,15 @@ impl RamRoleArnConfig {
 
     pub fn validate(&self) -> Result<(), CredentialsError> {
         if self.role_arn.is_empty() {
-            return Err(CredentialsError::new(
+            return Err(CredentialsError::config(
                 SOURCE,
                 "role_arn is required: pass role_arn= or set ALIBABA_CLOUD_ROLE_ARN",
             ));
         }
         if let Err(why) = super::check_role_arn(&self.role_arn) {
-            return Err(CredentialsError::new(SOURCE, why));
+            return Err(CredentialsError::config(SOURCE, why));
         }
-        let fail = |msg: String| Err(CredentialsError::new(source_name(&self.role_arn), msg));
+        let fail = |msg: String| Err(CredentialsError::config(source_name(&self.role_arn), msg));
         if self.role_session_name.is_empty() {
             return fail("role_session_name must not be empty".into());
         }
@@ -170,22 +170,35 @@ impl RamRoleArn {
 
 impl Provide for RamRoleArn {
     fn provide(&self) -> Result<Credentials, CredentialsError> {
-        let source = self.source.provide().map_err(|e| self.source_failed(&e))?;
+        let source = self
+            .source
+            .provide()
+            .map_err(|e| self.source_failed(e.kind, &e).caused_by(e))?;
         self.assume(&source)
     }
 }
 
 impl RamRoleArn {
-    /// The error for source credentials that could not be had.
-    pub fn source_failed(&self, e: &dyn fmt::Display) -> CredentialsError {
-        CredentialsError::new(self.name.clone(), format!("source credentials failed: {e}"))
+    /// The error for source credentials that could not be had, of the kind of the source's
+    /// failure (`kind`). A source that is not configured is a configuration error here: the
+    /// role is configured, with a source that is absent.
+    pub fn source_failed(&self, kind: ErrorKind, e: &dyn fmt::Display) -> CredentialsError {
+        let kind = match kind {
+            ErrorKind::NotConfigured => ErrorKind::Config,
+            kind => kind,
+        };
+        CredentialsError::new(
+            kind,
+            self.name.clone(),
+            format!("source credentials failed: {e}"),
+        )
     }
 
     /// Assumes the role with these source credentials (got by `provide`, or handed over by
     /// Python when the source is a Python provider).
     pub fn assume(&self, source: &Credentials) -> Result<Credentials, CredentialsError> {
         if source.access_key_id().is_empty() || source.access_key_secret().is_empty() {
-            return Err(CredentialsError::new(
+            return Err(CredentialsError::service(
                 self.name.clone(),
                 "the source credentials have an empty AccessKey id or secret",
             ));
@@ -371,7 +384,7 @@ mod tests {
     struct Failing;
     impl Provide for Failing {
         fn provide(&self) -> Result<Credentials, CredentialsError> {
-            Err(CredentialsError::new(
+            Err(CredentialsError::not_configured(
                 "environment variables",
                 "nothing set",
             ))
@@ -388,6 +401,10 @@ mod tests {
             e.message,
             "source credentials failed: environment variables: nothing set"
         );
+        // An absent source is a configuration error of the role; the source's error is the cause.
+        assert_eq!(e.kind, ErrorKind::Config);
+        let cause = std::error::Error::source(&e).expect("the source's error");
+        assert_eq!(cause.to_string(), "environment variables: nothing set");
         assert!(http.requests().is_empty());
     }
 

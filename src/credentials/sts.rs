@@ -259,10 +259,11 @@ pub fn call(
     secrets: &[&str],
 ) -> Result<Credentials, CredentialsError> {
     let response = http.send(request, limits).map_err(|e| {
-        CredentialsError::new(
+        CredentialsError::transport(
             source.to_string(),
             format!("STS {action} request failed: {e}"),
         )
+        .caused_by(e)
     })?;
     parse_redacting(source, action, response.status, &response.body, secrets)
         .map_err(|e| redact(e, secrets))
@@ -299,7 +300,7 @@ fn parse_redacting(
     body: &[u8],
     secrets: &[&str],
 ) -> Result<Credentials, CredentialsError> {
-    let err = |msg: String| CredentialsError::new(source.to_string(), msg);
+    let err = |msg: String| CredentialsError::service(source.to_string(), msg);
     let parsed = WipedJson::from_slice(body);
     if status != 200 {
         let mut msg = format!("STS {action} failed: HTTP {status}");
@@ -933,13 +934,13 @@ pub(crate) mod tests {
             "STS AssumeRole request failed: connection refused: https://sts.example.com/"
         );
         let e = redact(
-            CredentialsError::new("s", "bad token zztoken and zzsecret"),
+            CredentialsError::service("s", "bad token zztoken and zzsecret"),
             &["zztoken", "", "zzsecret"],
         );
         assert_eq!(e.message, "bad token **redacted** and **redacted**");
         // Encoded once (a query) or twice (a string to sign).
         let e = redact(
-            CredentialsError::new("s", "q=CAIS%2Bab%3D%3D sts=CAIS%252Bab%253D%253D"),
+            CredentialsError::service("s", "q=CAIS%2Bab%3D%3D sts=CAIS%252Bab%253D%253D"),
             &["CAIS+ab=="],
         );
         assert_eq!(e.message, "q=**redacted** sts=**redacted**");

@@ -29,7 +29,7 @@ impl Uri {
             .map(|u| u.trim().to_string())
             .filter(|u| !u.is_empty())
             .ok_or_else(|| {
-                CredentialsError::new(
+                CredentialsError::config(
                     SOURCE,
                     "no URI: pass uri= or set ALIBABA_CLOUD_CREDENTIALS_URI",
                 )
@@ -37,7 +37,7 @@ impl Uri {
         let name = source_name(&url);
         let scheme = url.split("://").next().unwrap_or("").to_ascii_lowercase();
         if !url.contains("://") || !(scheme == "http" || scheme == "https") {
-            return Err(CredentialsError::new(
+            return Err(CredentialsError::config(
                 name,
                 "the URI must start with http:// or https://",
             ));
@@ -78,7 +78,9 @@ impl Provide for Uri {
         let response = self
             .http
             .send(&Request::new("GET", self.url.clone()), &self.limits)
-            .map_err(|e| CredentialsError::new(self.name.clone(), e.to_string()))?;
+            .map_err(|e| {
+                CredentialsError::transport(self.name.clone(), e.to_string()).caused_by(e)
+            })?;
         flat_json::parse(
             &self.name,
             "the credentials URI",

@@ -30,7 +30,6 @@ static ALLOCATOR: crate::wiping_alloc::WipingAllocator = crate::wiping_alloc::Wi
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
     // Core log records (refreshes, failures) go to `logging`, under the `ossauth` logger, by
     // way of a Python thread: see `logs`.
     logs::install();
@@ -53,11 +52,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<auth_v4::AuthV4>()?;
     m.add_class::<explain::SigningDetails>()?;
     m.add_class::<presigner::PresignerCore>()?;
-    m.add(
-        "CredentialsError",
-        py.get_type::<errors::CredentialsError>(),
-    )?;
-    m.add("SigningError", py.get_type::<errors::SigningError>())?;
+    errors::register(m)?;
     oss_v2::register(m)?;
     m.add_function(wrap_pyfunction!(clock::_freeze_clock, m)?)?;
     m.add_function(wrap_pyfunction!(clock::_restore_clock, m)?)?;

@@ -29,7 +29,7 @@ use crate::credentials::cache::{Options, RefreshingCache, Served, Ticket};
 use crate::credentials::chain::Chain;
 use crate::credentials::ram_role_arn::RamRoleArn;
 use crate::credentials::service_text::escaped;
-use crate::credentials::{Credentials, CredentialsError, Fetched, Provide};
+use crate::credentials::{Credentials, CredentialsError, ErrorKind, Fetched, Provide};
 
 const MICROS: i64 = 1_000_000;
 
@@ -141,7 +141,9 @@ impl PyTicket {
         if let Some(Role { role, .. }) = &self.role {
             // The role's source credentials: the role is assumed on a Rust thread.
             let Ok(creds) = credentials.downcast::<PyCredentials>() else {
-                ticket.finish(Err(role.source_failed(&"not converted to Credentials")));
+                ticket.finish(Err(
+                    role.source_failed(ErrorKind::Config, &"not converted to Credentials")
+                ));
                 return Ok(());
             };
             let (role, creds) = (role.clone(), creds.get().inner.clone());
@@ -149,7 +151,7 @@ impl PyTicket {
             return logs::start(py);
         }
         let result = match credentials.downcast_into::<PyCredentials>() {
-            Err(e) => Err(CredentialsError::new(
+            Err(e) => Err(CredentialsError::config(
                 source,
                 format!(
                     "fetch() result converted to {}, not Credentials",
@@ -165,7 +167,7 @@ impl PyTicket {
                 if inner.access_key_id().trim().is_empty()
                     || inner.access_key_secret().trim().is_empty()
                 {
-                    Err(CredentialsError::new(
+                    Err(CredentialsError::service(
                         source,
                         "fetch() returned credentials without an AccessKey id or secret",
                     ))
@@ -189,15 +191,22 @@ impl PyTicket {
 
     /// Publishes a failed attempt: `what` raised an exception of type `kind` saying `text`
     /// (formatted in Python, so that no Python code runs under this Rust frame). `quiet`: no
-    /// log record (the refresh could not start at interpreter shutdown).
-    #[pyo3(signature = (what, kind, text, *, quiet=false))]
-    fn fail(&self, what: &str, kind: &str, text: &str, quiet: bool) {
+    /// log record (the refresh could not start at interpreter shutdown). `error_kind`: what
+    /// kind of credentials error it is ("not_configured", "config", "service" or "transport").
+    #[pyo3(signature = (what, kind, text, *, quiet=false, error_kind="service"))]
+    fn fail(&self, what: &str, kind: &str, text: &str, quiet: bool, error_kind: &str) {
         if let Some(ticket) = self.take() {
+            let error_kind = match error_kind {
+                "not_configured" => ErrorKind::NotConfigured,
+                "config" => ErrorKind::Config,
+                "transport" => ErrorKind::Transport,
+                _ => ErrorKind::Service,
+            };
             // The exception may quote a service (an SDK's error): escaped like all such text.
             let message = format!("{what} raised {kind}: {}", escaped(text, 500));
             let e = match &self.role {
-                Some(Role { role, .. }) => role.source_failed(&message),
-                None => CredentialsError::new(ticket.source().clone(), message),
+                Some(Role { role, .. }) => role.source_failed(error_kind, &message),
+                None => CredentialsError::new(error_kind, ticket.source().clone(), message),
             };
             if quiet {
                 ticket.fail_unlogged(e);

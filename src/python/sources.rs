@@ -79,7 +79,7 @@ struct HandedOver;
 
 impl Provide for HandedOver {
     fn provide(&self) -> Result<Credentials, CredentialsError> {
-        Err(CredentialsError::new(
+        Err(CredentialsError::service(
             "source=",
             "a Python provider's credentials are handed over by its refresh thread",
         ))
@@ -323,7 +323,7 @@ fn _profile_source(
                     let shown = |p: Option<PathBuf>| {
                         p.map_or("(no home directory)".into(), |p| p.display().to_string())
                     };
-                    return Err(error(CredentialsError::new(
+                    return Err(error(CredentialsError::not_configured(
                         "profile",
                         format!(
                             "no credentials file: neither {} (ALIBABA_CLOUD_CREDENTIALS_FILE) nor {} exists",
