@@ -125,22 +125,23 @@ def _start_soon(ticket):
     try:
         _lowlevel.start_new_thread(_start, (ticket,))
     except RuntimeError as exc:  # at interpreter shutdown (3.12+)
-        ticket.fail(
-            "starting the refresh thread", type(exc).__qualname__, _text(exc), quiet=True, error_kind="transport"
-        )
+        _not_started(ticket, exc)
 
 
 def _start(ticket):
     thread = threading.Thread(target=_refresh, args=(ticket,), name="ossauth-refresh", daemon=True)
     try:
         thread.start()
-    except RuntimeError as exc:
-        # "can't create new thread at interpreter shutdown" (3.12+): a failed attempt, and the
-        # caller keeps any valid credentials, as with any failed refresh; not logged, the
-        # process is ending.
-        ticket.fail(
-            "starting the refresh thread", type(exc).__qualname__, _text(exc), quiet=True, error_kind="transport"
-        )
+    except RuntimeError as exc:  # at interpreter shutdown (3.12+)
+        _not_started(ticket, exc)
+
+
+def _not_started(ticket, exc):
+    # "can't create new thread at interpreter shutdown": a failed attempt, and the caller keeps
+    # any valid credentials, as with any failed refresh; not logged, the process is ending.
+    what = "starting the refresh thread"
+    ticket.fail(what, type(exc).__qualname__, _text(exc), quiet=True, error_kind="transport")
+
 
 _FC_ENV = ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN")
 
