@@ -342,9 +342,10 @@ fn list_of_none(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyList>> {
 /// [`list_of_none`], owned by this thread and given to no Python code yet).
 fn put(list: &Bound<'_, PyList>, first: usize, chunk: &UrlChunk) -> PyResult<()> {
     let py = list.py();
+    let len = list.len();
     for (j, url) in chunk.iter().enumerate() {
         let index = first + j;
-        if index >= list.len() {
+        if index >= len {
             return Err(PyValueError::new_err("more URLs than keys"));
         }
         // SAFETY: the GIL is held (`py`); `list` is a live list with `index` in range; the new
