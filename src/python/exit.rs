@@ -8,17 +8,22 @@
 //! 3.14 does itself with such threads, and the process ends around it.
 //!
 //! `atexit` runs after the non-daemon threads have been joined and before finalization, so only
-//! daemon threads ever park. A thread already on its way back into the GIL when `atexit` runs
+//! daemon threads ever park; never the thread that runs `atexit` and finalizes (an exit
+//! function registered before ossauth's may still sign), which CPython does not end. A thread already on its way back into the GIL when `atexit` runs
 //! is let through first: it announces itself (`RETURNING`) before it looks at `EXITING`, and
 //! the hook sets `EXITING` before it waits, with the GIL released, for the announced ones to
 //! be back (sequentially consistent, so that one side always sees the other).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::OnceLock;
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
 
 static EXITING: AtomicBool = AtomicBool::new(false);
+/// The thread that runs `atexit`, and then finalizes: it must never park.
+static FINALIZER: OnceLock<ThreadId> = OnceLock::new();
 /// Threads between deciding to take the GIL back and holding it.
 static RETURNING: AtomicUsize = AtomicUsize::new(0);
 
@@ -28,6 +33,8 @@ const LET_THROUGH: Duration = Duration::from_secs(5);
 /// Called by `atexit` (registered at import, so it runs after the application's handlers).
 #[pyfunction]
 pub fn _interpreter_exiting(py: Python<'_>) {
+    // Set before EXITING: whoever sees EXITING sees who must not park.
+    let _ = FINALIZER.set(std::thread::current().id());
     EXITING.store(true, SeqCst);
     if RETURNING.load(SeqCst) == 0 {
         return;
@@ -49,7 +56,7 @@ pub fn exiting() -> bool {
 /// Announces a return into the GIL, or parks for good once the interpreter exits.
 fn announce_return() {
     RETURNING.fetch_add(1, SeqCst);
-    if EXITING.load(SeqCst) {
+    if EXITING.load(SeqCst) && FINALIZER.get() != Some(&std::thread::current().id()) {
         RETURNING.fetch_sub(1, SeqCst);
         loop {
             std::thread::park();

@@ -156,3 +156,26 @@ if pid:
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "both logged"
     assert "Traceback" not in run.stderr, run.stderr
+
+
+def test_an_exit_function_run_after_ossauths_hook_still_signs():
+    """At exit, threads waiting in ossauth without the GIL park instead of taking it back; the
+    thread that runs the exit functions is never one of them. An exit function registered before
+    ossauth was imported runs after ossauth's own hook: its sign_urls (which releases the GIL)
+    must return, not hang the exit."""
+    import subprocess
+    import sys
+
+    script = r'''
+import atexit
+def late():
+    import ossauth
+    p = ossauth.Presigner(ossauth.AuthV4("LTAI5tExampleKeyId", "example-secret"),
+                          "https://oss-cn-hangzhou.aliyuncs.com", "examplebucket", region="cn-hangzhou")
+    print(len(p.sign_urls("GET", ["k%d" % i for i in range(20000)], 60, threads=2)), flush=True)
+atexit.register(late)  # before ossauth's own hook, so it runs after it
+import ossauth
+'''
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=DEADLINE)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["20000"], (run.stdout, run.stderr)
