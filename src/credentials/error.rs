@@ -2,10 +2,29 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 
-/// What caused an error: another source's error, or the HTTP client's.
-pub type Cause = Arc<dyn std::error::Error + Send + Sync + 'static>;
+/// What caused an error: another source's error, or the HTTP client's. A `Deref` to the error
+/// rather than an error itself (as `Arc<dyn Error>` would be), so that the derived
+/// [`std::error::Error::source`] returns the cause itself, which callers downcast.
+#[derive(Clone)]
+pub struct Cause(Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl Deref for Cause {
+    type Target = dyn std::error::Error + Send + Sync + 'static;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
+/// The cause's own `Debug`, as when it was a bare `Arc`.
+impl fmt::Debug for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
 
 /// What kind of failure a [`CredentialsError`] is; Python raises one subclass of
 /// `ossauth.CredentialsError` per kind.
@@ -28,11 +47,14 @@ pub enum ErrorKind {
 /// Why credentials could not be had: which source, what went wrong, and what kind of failure it
 /// is, with what caused it, if anything did ([`std::error::Error::source`]; its text is already
 /// in the message). Never holds a secret. Equal when source, message and kind are.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{source}: {message}")]
 pub struct CredentialsError {
+    /// The credential source's name (not the cause: that is `cause`, marked `#[source]`).
     pub source: Cow<'static, str>,
     pub message: String,
     pub kind: ErrorKind,
+    #[source]
     cause: Option<Cause>,
 }
 
@@ -60,7 +82,7 @@ impl CredentialsError {
 
     /// The same error, caused by `cause`.
     pub fn caused_by(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.cause = Some(Arc::new(cause));
+        self.cause = Some(Cause(Arc::new(cause)));
         self
     }
 
@@ -91,20 +113,6 @@ impl CredentialsError {
     /// such sources apart.
     pub fn is_not_configured(&self) -> bool {
         self.kind == ErrorKind::NotConfigured
-    }
-}
-
-impl fmt::Display for CredentialsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.source, self.message)
-    }
-}
-
-impl std::error::Error for CredentialsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.cause
-            .as_deref()
-            .map(|c| c as &(dyn std::error::Error + 'static))
     }
 }
 

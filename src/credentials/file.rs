@@ -16,36 +16,27 @@ use zeroize::{Zeroize, Zeroizing};
 
 /// Why a file could not be read. `Display` is a sentence fragment for a message naming the file
 /// (the caller says which file); it never holds the file's content.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// Nothing at that path (a source whose file is absent is "not configured").
+    #[error("no such file")]
     Missing(io::Error),
     /// Something that is not a regular file: "a FIFO", "a directory", ...
+    #[error("the path is {0}, not a regular file")]
     NotRegular(&'static str),
     /// Bigger than the cap, in bytes.
+    #[error("the file is larger than {0} bytes")]
     TooLarge(u64),
+    #[error("the file is not UTF-8 text")]
     NotUtf8,
     /// Any other failure to open or read it.
+    #[error("cannot {0} the file: {1}")]
     Io(&'static str, io::Error),
 }
 
 impl ReadError {
     pub fn is_missing(&self) -> bool {
         matches!(self, ReadError::Missing(_))
-    }
-}
-
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ReadError::Missing(_) => f.write_str("no such file"),
-            ReadError::NotRegular(kind) => {
-                write!(f, "the path is {kind}, not a regular file")
-            }
-            ReadError::TooLarge(cap) => write!(f, "the file is larger than {cap} bytes"),
-            ReadError::NotUtf8 => f.write_str("the file is not UTF-8 text"),
-            ReadError::Io(what, e) => write!(f, "cannot {what} the file: {e}"),
-        }
     }
 }
 

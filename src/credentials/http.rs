@@ -111,16 +111,9 @@ impl Default for Limits {
 
 /// Why a request got no response: connection refused, timeout, oversized body... The text
 /// names the URL without its query and never holds a secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct HttpError(pub String);
-
-impl fmt::Display for HttpError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for HttpError {}
 
 /// Sends one request, blocking. Called without the GIL.
 pub trait HttpClient: Send + Sync {

@@ -154,44 +154,28 @@ pub const SIGNER_PARAMS: [&str; 13] = [
     "x-oss-content-sha256",
 ];
 
-/// Why a URL cannot be presigned.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a URL cannot be presigned. The messages of oss2's cases are oss2's, word for word.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PresignError {
     /// Empty or only whitespace (oss2: "The key is invalid, please check it.").
+    #[error("The key is invalid, please check it.")]
     InvalidKey,
     /// Starts with `?` under V1's strict object check.
+    #[error("The key cannot start with `?`, please check it.")]
     KeyStartsWithQuestionMark,
     /// A bytes key that is not UTF-8.
+    #[error("the key is bytes that are not UTF-8")]
     KeyNotUtf8,
     /// A parameter the signer writes itself.
+    #[error("parameter {0:?} is written by the signer; leave it out of params")]
     ReservedParam(String),
     /// An empty additional header name that is present (oss2 fails on it with IndexError).
+    #[error("string index out of range")]
     EmptyAdditionalHeader,
     /// `now + expires` overflows.
+    #[error("expires is too large: now + expires overflows")]
     ExpiresOutOfRange,
 }
-
-impl fmt::Display for PresignError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PresignError::InvalidKey => f.write_str("The key is invalid, please check it."),
-            PresignError::KeyStartsWithQuestionMark => {
-                f.write_str("The key cannot start with `?`, please check it.")
-            }
-            PresignError::KeyNotUtf8 => f.write_str("the key is bytes that are not UTF-8"),
-            PresignError::ReservedParam(name) => write!(
-                f,
-                "parameter {name:?} is written by the signer; leave it out of params"
-            ),
-            PresignError::EmptyAdditionalHeader => f.write_str("string index out of range"),
-            PresignError::ExpiresOutOfRange => {
-                f.write_str("expires is too large: now + expires overflows")
-            }
-        }
-    }
-}
-
-impl std::error::Error for PresignError {}
 
 /// Python's `str.isspace()` (Rust's `char::is_whitespace` lacks U+001C..U+001F).
 fn is_py_space(c: char) -> bool {

@@ -112,14 +112,9 @@ pub fn additional_in_header_order<S: AsRef<str>>(
 }
 
 /// An empty additional header name (oss2 fails on it with `IndexError`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("string index out of range")]
 pub struct EmptyHeaderName;
-
-impl fmt::Display for EmptyHeaderName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("string index out of range")
-    }
-}
 
 /// The V4 canonical request.
 #[derive(Debug, Clone, PartialEq, Eq)]
