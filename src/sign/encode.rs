@@ -189,6 +189,59 @@ mod tests {
         }
     }
 
+    /// The encoder's two sets, as percent-encoding states them: everything but RFC 3986
+    /// unreserved (`A-Z a-z 0-9 - _ . ~`), and that but `/`. percent-encoding encodes every
+    /// non-ASCII byte, with upper-case hex, as OSS does.
+    const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    const UNRESERVED_AND_SLASH: &percent_encoding::AsciiSet = &UNRESERVED.remove(b'/');
+
+    /// Checks the encoder against percent-encoding, for both sets.
+    fn same_as_oracle(raw: &[u8]) {
+        for (keep_slash, set) in [(false, UNRESERVED), (true, UNRESERVED_AND_SLASH)] {
+            let want = percent_encoding::percent_encode(raw, set).to_string();
+            let got = percent_encode(raw, keep_slash);
+            assert_eq!(got, want.as_bytes(), "{raw:?} keep_slash={keep_slash}");
+        }
+    }
+
+    #[test]
+    fn matches_percent_encoding_on_every_byte_and_pair() {
+        let all: Vec<u8> = (0..=255u8).collect();
+        same_as_oracle(&all);
+        for a in 0..=255u8 {
+            same_as_oracle(&[a]);
+            for b in 0..=255u8 {
+                same_as_oracle(&[a, b]);
+            }
+        }
+    }
+
+    #[test]
+    fn matches_percent_encoding_on_random_strings() {
+        // xorshift64: reproducible, and no rand crate for one test.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 80) as usize;
+            // Any bytes (the encoder takes bytes), then valid UTF-8 up to 4-byte characters.
+            let raw: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            same_as_oracle(&raw);
+            let text: String = (0..len)
+                .filter_map(|_| char::from_u32((next() % 0x1_0000 * (1 + next() % 2)) as u32))
+                .collect();
+            same_as_oracle(text.as_bytes());
+        }
+    }
+
     #[test]
     fn push_bytes_any_length() {
         let src: Vec<u8> = (0..40u8).collect();
