@@ -6,6 +6,11 @@
 //! - [`clock`]: the one place time is read; tests freeze it.
 //! - `python` (feature `python`): the pyo3 bindings, the only code that knows Python.
 
+// Every `unsafe` block states, in a `// SAFETY:` comment, why its contract holds: the FFI and
+// the UTF-8 shortcuts are only as sound as that argument, and a reviewer should not have to
+// rebuild it.
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod clock;
 pub mod credentials;
 pub mod sign;

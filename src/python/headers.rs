@@ -226,6 +226,8 @@ impl<'py> Headers<'py> {
             // references (`to_owned`) to what it keeps (`check` may, reading a type's name;
             // a dict changed by that stops the walk, as Python's own iteration would).
             while unsafe { ffi::PyDict_Next(store.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
+                // SAFETY: PyDict_Next returned non-zero, so `k` is a non-null key borrowed
+                // from `store`, which the GIL (`py`) and the walk's rules above keep alive.
                 let lower = unsafe { Borrowed::from_ptr(py, k) };
                 let lower = if is_exact_str(&lower) {
                     // SAFETY: checked just above.
@@ -247,6 +249,8 @@ impl<'py> Headers<'py> {
                 }
                 let name = Raw::of(text.as_bytes());
                 items.objects.push(lower.to_owned().into_any());
+                // SAFETY: `v` is the non-null value PyDict_Next borrowed from `store` with `k`;
+                // only Rust code ran since (no Python code, so the dict is unchanged).
                 let pair = unsafe { Borrowed::from_ptr(py, v) };
                 let value = if is_exact_tuple(&pair) && pair_len(&pair) == 2 {
                     // SAFETY: a tuple of two; PyTuple_GetItem's reference is borrowed from

@@ -33,6 +33,8 @@ pub fn for_each_item<'py>(
         // before `f`, which may run Python code, sees it. PyDict_Next walks a changed dict
         // safely (by index, bounds-checked); like Python's own iteration we then stop.
         while unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
+            // SAFETY: PyDict_Next returned non-zero, so `k` and `v` are non-null references
+            // borrowed from `d` (GIL held: `py`); both are made owned before anything else runs.
             let (key, value) = unsafe {
                 (
                     Borrowed::from_ptr(py, k).to_owned(),
