@@ -11,6 +11,7 @@ use pyo3::types::{PyDict, PySet, PyString, PyTuple, PyType};
 use pyo3::{ffi, Borrowed};
 use smallvec::SmallVec;
 
+use super::ffi::dict_next;
 use super::params::unpack_pair;
 use super::request::Request;
 use super::text::{encode_error, expect_str, is_exact_str, str_of, type_name, Buffers, Raw, Text};
@@ -218,17 +219,14 @@ impl<'py> Headers<'py> {
         };
         if let Some(store) = &self.store {
             let py = store.py();
-            let (mut pos, mut k, mut v) = (0, std::ptr::null_mut(), std::ptr::null_mut());
+            let mut pos = 0;
             let size = store.len();
             // Most headers are not signed: borrowed references spare them any reference
-            // counting. SAFETY: PyDict_Next gives references borrowed from the dict, valid
-            // while it is unchanged; nothing below runs Python code before taking its own
-            // references (`to_owned`) to what it keeps (`check` may, reading a type's name;
+            // counting. SAFETY: `store` is a dict (a `Bound<PyDict>`) and the GIL is held.
+            // Its key and value are borrowed; nothing below runs Python code before taking its
+            // own references (`to_owned`) to what it keeps (`check` may, reading a type's name;
             // a dict changed by that stops the walk, as Python's own iteration would).
-            while unsafe { ffi::PyDict_Next(store.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
-                // SAFETY: PyDict_Next returned non-zero, so `k` is a non-null key borrowed
-                // from `store`, which the GIL (`py`) and the walk's rules above keep alive.
-                let lower = unsafe { Borrowed::from_ptr(py, k) };
+            while let Some((lower, pair)) = unsafe { dict_next(store, &mut pos) } {
                 let lower = if is_exact_str(&lower) {
                     // SAFETY: checked just above.
                     unsafe { lower.downcast_unchecked::<PyString>() }
@@ -249,9 +247,6 @@ impl<'py> Headers<'py> {
                 }
                 let name = Raw::of(text.as_bytes());
                 items.objects.push(lower.to_owned().into_any());
-                // SAFETY: `v` is the non-null value PyDict_Next borrowed from `store` with `k`;
-                // only Rust code ran since (no Python code, so the dict is unchanged).
-                let pair = unsafe { Borrowed::from_ptr(py, v) };
                 let value = if is_exact_tuple(&pair) && pair_len(&pair) == 2 {
                     // SAFETY: a tuple of two; PyTuple_GetItem's reference is borrowed from
                     // it, made owned at once.

@@ -11,6 +11,7 @@ mod credentials;
 mod errors;
 mod exit;
 mod explain;
+mod ffi;
 mod headers;
 mod logs;
 mod oss_v2;

@@ -5,9 +5,9 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
-use pyo3::{ffi, Borrowed};
 use smallvec::SmallVec;
 
+use super::ffi::dict_next;
 use super::text::{
     bytes_of, encode_error, is_exact_bytes, is_exact_str, str_of, type_name, Buffers, Text,
 };
@@ -26,21 +26,13 @@ pub fn for_each_item<'py>(
     if mapping.is_exact_instance_of::<PyDict>() {
         // SAFETY: checked just above.
         let d = unsafe { mapping.downcast_unchecked::<PyDict>() };
-        let py = d.py();
-        let (mut pos, mut k, mut v) = (0, std::ptr::null_mut(), std::ptr::null_mut());
+        let mut pos = 0;
         let size = d.len();
-        // SAFETY: PyDict_Next gives borrowed references; each is made owned (`to_owned`)
-        // before `f`, which may run Python code, sees it. PyDict_Next walks a changed dict
-        // safely (by index, bounds-checked); like Python's own iteration we then stop.
-        while unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
-            // SAFETY: PyDict_Next returned non-zero, so `k` and `v` are non-null references
-            // borrowed from `d` (GIL held: `py`); both are made owned before anything else runs.
-            let (key, value) = unsafe {
-                (
-                    Borrowed::from_ptr(py, k).to_owned(),
-                    Borrowed::from_ptr(py, v).to_owned(),
-                )
-            };
+        // SAFETY: `d` is an exact dict and the GIL is held. The borrowed key and value are
+        // made owned (`to_owned`) at once, before `f`, which may run Python code, sees them.
+        // A dict changed by `f` is still walked safely; like Python's own iteration we then stop.
+        while let Some((k, v)) = unsafe { dict_next(d, &mut pos) } {
+            let (key, value) = (k.to_owned(), v.to_owned());
             f(key, value)?;
             if d.len() != size {
                 return Err(PyRuntimeError::new_err(
