@@ -84,7 +84,7 @@ trap 'rm -rf "$work"' EXIT
 # The tests run from a copy, away from the source tree, so that only the installed ossauth can
 # be imported (python/ is never on sys.path; this makes sure nothing else is either).
 mkdir -p "$work/tests"
-cp "$root"/tests/python/*.py "$work/tests/"
+cp "$root"/tests/python/*.py "$root"/tests/python/*.txt "$work/tests/"
 printf '[pytest]\n' > "$work/tests/pytest.ini"
 
 # What each venv checks before the tests: ossauth and its extension come from the venv's

@@ -1,7 +1,12 @@
 """Type stubs for the Rust extension ``ossauth._core``."""
 
 import datetime
-from typing import Any, Awaitable, Callable, Iterable, List, Mapping, MutableMapping, Optional, Protocol, Union
+from typing import Any, Awaitable, Callable, Iterable, List, Mapping, MutableMapping, Optional, Protocol, Union, final
+
+# pyo3 classes have their own instance layout, so no class may derive from two of them
+# (PEP 800's `@disjoint_base`); those declared without `subclass` cannot be derived from at all
+# (`@final`, which implies it). mypy.stubtest checks both against the extension (tests/python/test_stubs.py).
+from typing_extensions import Self, disjoint_base
 
 _Expiration = Union[datetime.datetime, int, float, str, None]
 
@@ -40,16 +45,17 @@ class CredentialsTransportError(CredentialsError):
 class SigningError(Error, ValueError):
     """A request cannot be signed (raised where oss2 raises ClientError and oss2 is absent)."""
 
+@final
 class Credentials:
     """AccessKey id, secret and optional STS token. repr() masks the id and hides the rest."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         access_key_id: str,
         access_key_secret: str,
         security_token: Optional[str] = None,
         expiration: _Expiration = None,
-    ) -> None: ...
+    ) -> Self: ...
     # oss2's getters
     def get_access_key_id(self) -> str: ...
     def get_access_key_secret(self) -> str: ...
@@ -67,18 +73,20 @@ class Credentials:
     def is_expired(self) -> bool: ...
     def masked_access_key_id(self) -> str: ...
 
+@final
 class StaticCredentialsProvider:
     """oss2's ``StaticCredentialsProvider``: always the same credentials."""
 
-    def __init__(
-        self, access_key_id: str = "", access_key_secret: str = "", security_token: str = ""
-    ) -> None: ...
+    def __new__(
+        cls, access_key_id: str = "", access_key_secret: str = "", security_token: str = ""
+    ) -> Self: ...
     def get_credentials(self) -> Credentials: ...
 
 def _static_provider(
     access_key_id: str, access_key_secret: str, security_token: Optional[str] = None
 ) -> StaticCredentialsProvider: ...
 
+@final
 class EnvironmentVariableCredentialsProvider:
     """OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET / OSS_SESSION_TOKEN, else
     ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET / ALIBABA_CLOUD_SECURITY_TOKEN,
@@ -87,6 +95,7 @@ class EnvironmentVariableCredentialsProvider:
     def __init__(self) -> None: ...
     def get_credentials(self) -> Credentials: ...
 
+@disjoint_base
 class CachedProvider:
     """The Rust refreshing cache around one source; ``ossauth.RefreshingCredentialsProvider``
     (a Python ``fetch``) and the Rust sources derive from it and add ``get_credentials``."""
@@ -106,6 +115,7 @@ class CachedProvider:
     def get_credentials_async(self) -> Awaitable[Credentials]: ...
     def _fetch_count(self) -> int: ...
 
+@final
 class _RefreshTicket:
     fetch: Callable[[], Any]
     fetch_name: str
@@ -114,10 +124,12 @@ class _RefreshTicket:
         self, what: str, kind: str, text: str, *, quiet: bool = False, error_kind: str = "service"
     ) -> None: ...
 
+@final
 class _Pending:
     credentials: Optional[Credentials]
     ticket: Optional[_RefreshTicket]
 
+@final
 class SigningDetails:
     """The stages of one signature, to compare with OSS's SignatureDoesNotMatch response."""
 
@@ -128,10 +140,12 @@ class SigningDetails:
     authorization: Optional[str]
     url: Optional[str]
 
+@disjoint_base
 class AuthBase:
     credentials_provider: _CredentialsProvider
-    def __init__(self, credentials_provider: _CredentialsProvider) -> None: ...
+    def __new__(cls, credentials_provider: _CredentialsProvider) -> Self: ...
 
+@disjoint_base
 class ProviderAuth(AuthBase):
     """Signature version 1 (oss2's ``ProviderAuth``)."""
 
@@ -147,8 +161,9 @@ class ProviderAuth(AuthBase):
     def auth_version(self) -> str: ...
 
 class Auth(ProviderAuth):
-    def __init__(self, access_key_id: str, access_key_secret: str) -> None: ...
+    def __new__(cls, access_key_id: str, access_key_secret: str) -> Self: ...
 
+@disjoint_base
 class ProviderAuthV2(AuthBase):
     """Signature version 2 (oss2's ``ProviderAuthV2``)."""
 
@@ -180,8 +195,9 @@ class ProviderAuthV2(AuthBase):
     def auth_version(self) -> str: ...
 
 class AuthV2(ProviderAuthV2):
-    def __init__(self, access_key_id: str, access_key_secret: str) -> None: ...
+    def __new__(cls, access_key_id: str, access_key_secret: str) -> Self: ...
 
+@disjoint_base
 class ProviderAuthV4(AuthBase):
     """Signature version 4 (oss2's ``ProviderAuthV4``); signing keys cached per day and scope."""
 
@@ -214,10 +230,10 @@ class ProviderAuthV4(AuthBase):
     def _cached_signing_keys(self) -> int: ...
 
 class AuthV4(ProviderAuthV4):
-    def __init__(self, access_key_id: str, access_key_secret: str) -> None: ...
+    def __new__(cls, access_key_id: str, access_key_secret: str) -> Self: ...
 
 def _freeze_clock(micros: int) -> Optional[int]: ...
-def _restore_clock(previous: Optional[int]) -> None: ...
+def _restore_clock(previous: Optional[int] = None) -> None: ...
 def _now_micros() -> int: ...
 def _url_with_query(url: str, params: Mapping[Any, Any]) -> str: ...
 
@@ -227,6 +243,7 @@ def _take_logs() -> List[str]: ...  # elsewhere
 def _refresh_threads() -> int: ...
 def _interpreter_exiting() -> None: ...
 
+@final
 class _RustSource:
     """A Rust credential source on its way into a ``CachedProvider``."""
 
@@ -272,6 +289,7 @@ def _uri_source(
 def _profile_source(profile: Optional[str] = None, path: Optional[str] = None) -> _RustSource: ...
 def _default_chain_source(ecs_metadata_endpoint: Optional[str] = None) -> _RustSource: ...
 
+@disjoint_base
 class _PresignerCore:
     """The Rust half of ``ossauth.Presigner`` (build a ``Presigner``, not this)."""
 
@@ -295,7 +313,7 @@ class _PresignerCore:
         expires: int,
         headers: Optional[Mapping[str, str]] = None,
         params: Optional[Mapping[str, Optional[str]]] = None,
-        slash_safe: bool = False,
+        slash_safe: Optional[bool] = None,
         additional_headers: Optional[Iterable[str]] = None,
     ) -> str: ...
     def sign_urls(
@@ -305,13 +323,14 @@ class _PresignerCore:
         expires: int,
         headers: Optional[Mapping[str, str]] = None,
         params: Optional[Mapping[str, Optional[str]]] = None,
-        slash_safe: bool = False,
+        slash_safe: Optional[bool] = None,
         additional_headers: Optional[Iterable[str]] = None,
         threads: Optional[int] = None,
     ) -> list[str]: ...
 
+@final
 class _OssV2Signer:
     """The native signer behind ``ossauth.oss_v2.SignerV4`` / ``SignerV1`` (version 4 or 1)."""
 
-    def __init__(self, version: int) -> None: ...
+    def __new__(cls, version: int) -> Self: ...
     def sign(self, signing_ctx: Any) -> None: ...
