@@ -4,8 +4,9 @@ No thread spawned by Rust takes the GIL (a refresh thread that did so while the 
 finalizes would abort the process on CPython < 3.14; see ``src/python/logs.rs``). On Unix the
 core sends each record as one datagram on a socket pair made here; elsewhere records wait in a
 bounded queue in the core. A daemon thread, running while Rust refresh threads do, hands them to
-``logging`` as they come; a Python refresh thread hands its own on as it ends; ``drain()`` does so at once on the caller's thread, before a
-refresh error reaches the caller, so that the failure's record comes first.
+``logging`` as they come; a Python refresh thread hands its own on as it ends; ``drain()`` does
+so at once on the caller's thread, before a refresh error reaches the caller, so that the
+failure's record comes first.
 
 A record is ``level<TAB>logger name<TAB>file<TAB>line<TAB>message``: the level as ``log``'s number
 (1 = error .. 5 = trace), the logger name like ``ossauth.credentials.cache``, where in the Rust
@@ -68,9 +69,7 @@ def drain():
     while reader is not None:
         try:
             data = reader.recv(_DATAGRAM, socket.MSG_DONTWAIT)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError:  # closed at exit
+        except OSError:  # nothing waiting (EAGAIN), or closed at exit
             return
         _emit(data.decode("utf-8", "replace"))
 

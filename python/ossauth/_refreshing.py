@@ -33,12 +33,12 @@ class RefreshingCredentialsProvider(CachedProvider):
         """The current credentials (the same object while they are fresh)."""
         try:
             got = self._serve()
+            if type(got) is Credentials:
+                return got
+            return self._pending(got)
         except CredentialsError:
             _logs.drain()  # the failure's record first
             raise
-        if type(got) is Credentials:
-            return got
-        return self._pending(got)
 
     def _pending(self, got):
         # Refreshes start and waits happen here, in Python, not under a Rust frame: a daemon
@@ -55,18 +55,10 @@ class RefreshingCredentialsProvider(CachedProvider):
             if deadline is None:
                 deadline = now + self._timeout
             elif now >= deadline:
-                try:
-                    return self._timed_out()
-                except CredentialsError:
-                    _logs.drain()
-                    raise
+                return self._timed_out()
             time.sleep(min(pause, deadline - now))
             pause = min(pause * 2, 0.02)
-            try:
-                got = self._serve()
-            except CredentialsError:
-                _logs.drain()
-                raise
+            got = self._serve()
             if type(got) is Credentials:
                 return got
 

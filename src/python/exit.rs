@@ -9,10 +9,11 @@
 //!
 //! `atexit` runs after the non-daemon threads have been joined and before finalization, so only
 //! daemon threads ever park; never the thread that runs `atexit` and finalizes (an exit
-//! function registered before ossauth's may still sign), which CPython does not end. A thread already on its way back into the GIL when `atexit` runs
-//! is let through first: it announces itself (`RETURNING`) before it looks at `EXITING`, and
-//! the hook sets `EXITING` before it waits, with the GIL released, for the announced ones to
-//! be back (sequentially consistent, so that one side always sees the other).
+//! function registered before ossauth's may still sign), which CPython does not end. A thread
+//! already on its way back into the GIL when `atexit` runs is let through first: it announces
+//! itself (`RETURNING`) before it looks at `EXITING`, and the hook sets `EXITING` before it
+//! waits, with the GIL released, for the announced ones to be back (sequentially consistent,
+//! so that one side always sees the other).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::OnceLock;

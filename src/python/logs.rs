@@ -171,7 +171,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// Makes sure a Python thread hands records to `logging` (as a Rust refresh thread starts; it
 /// ends once none runs, so an idle process has none). Never waits: see `ossauth._logs.ensure`.
-pub fn start(py: Python<'_>) -> PyResult<()> {
+pub fn start(py: Python<'_>) {
     static ENSURE: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
     let started = ENSURE
         .get_or_try_init(py, || {
@@ -182,7 +182,6 @@ pub fn start(py: Python<'_>) -> PyResult<()> {
         // Logging must not turn into the caller's error.
         e.write_unraisable(py, None);
     }
-    Ok(())
 }
 
 /// How many refresh threads are running (the Python thread that hands records on ends when

@@ -24,10 +24,9 @@ use super::credentials::PyCredentials;
 use super::errors::credentials_error;
 use super::exit;
 use super::logs;
-use super::sources::PyRustSource;
+use super::sources::{PyRustSource, StagedRole};
 use crate::credentials::cache::{Options, RefreshingCache, Served, Ticket};
 use crate::credentials::chain::Chain;
-use crate::credentials::ram_role_arn::RamRoleArn;
 use crate::credentials::service_text::escaped;
 use crate::credentials::{Credentials, CredentialsError, ErrorKind, Fetched, Provide};
 
@@ -84,15 +83,7 @@ pub struct PyRefreshing {
     chain: Option<Arc<Chain>>,
     /// A RAM role with a Python `source=`: `fetch` is the provider's `get_credentials`, and the
     /// role is assumed with what it gives.
-    role: Option<Role>,
-}
-
-/// The second stage of a staged RAM role (see `sources::Staged`).
-#[derive(Clone)]
-struct Role {
-    role: Arc<RamRoleArn>,
-    /// `<provider type>.get_credentials()`.
-    name: String,
+    role: Option<StagedRole>,
 }
 
 /// Seconds (int or float) as a positive duration.
@@ -111,7 +102,7 @@ pub fn seconds(value: f64, what: &str) -> PyResult<Duration> {
 pub struct PyTicket {
     ticket: Mutex<Option<Ticket<Cached>>>,
     fetch: Py<PyAny>,
-    role: Option<Role>,
+    role: Option<StagedRole>,
 }
 
 /// What `_serve()` gives when it is not simply the credentials: those to use now (if any) and
@@ -138,7 +129,7 @@ impl PyTicket {
             return Ok(());
         };
         let source = ticket.source().to_string();
-        if let Some(Role { role, .. }) = &self.role {
+        if let Some(StagedRole { role, .. }) = &self.role {
             // The role's source credentials: the role is assumed on a Rust thread.
             let Ok(creds) = credentials.downcast::<PyCredentials>() else {
                 ticket.finish(Err(
@@ -148,7 +139,8 @@ impl PyTicket {
             };
             let (role, creds) = (role.clone(), creds.get().inner.clone());
             ticket.finish_on_thread(move || role.assume(&creds).map(fetched_from_rust));
-            return logs::start(py);
+            logs::start(py);
+            return Ok(());
         }
         let result = match credentials.downcast_into::<PyCredentials>() {
             Err(e) => Err(CredentialsError::config(
@@ -205,7 +197,7 @@ impl PyTicket {
             // The exception may quote a service (an SDK's error): escaped like all such text.
             let message = format!("{what} raised {kind}: {}", escaped(text, 500));
             let e = match &self.role {
-                Some(Role { role, .. }) => role.source_failed(error_kind, &message),
+                Some(StagedRole { role, .. }) => role.source_failed(error_kind, &message),
                 None => CredentialsError::new(error_kind, ticket.source().clone(), message),
             };
             if quiet {
@@ -264,7 +256,7 @@ impl PyRefreshing {
     fn ticket(&self, py: Python<'_>, ticket: Ticket<Cached>) -> PyResult<Option<Py<PyTicket>>> {
         if !self.python_source {
             self.cache.launch(ticket);
-            logs::start(py)?;
+            logs::start(py);
             return Ok(None);
         }
         let fetch = self
@@ -345,8 +337,9 @@ impl PyRefreshing {
                 Err(e) => log::warn!("{}: {e}", self.cache.source()),
             })
         };
-        let got = exit::allow_threads(py, || self.cache.get_with(&launch));
-        got.map_err(|e| credentials_error(&e))?.value.object(py)
+        let entry = exit::allow_threads(py, || self.cache.get_with(&launch))
+            .map_err(|e| credentials_error(&e))?;
+        entry.value.object(py)
     }
 }
 
@@ -397,10 +390,7 @@ impl PyRefreshing {
                     fetch: Mutex::new(Some(staged.fetch.clone_ref(py))),
                     python_source: true,
                     chain: None,
-                    role: Some(Role {
-                        role: staged.role.clone(),
-                        name: staged.name.clone(),
-                    }),
+                    role: Some(staged.role.clone()),
                 });
             }
             return Ok(PyRefreshing {
@@ -430,8 +420,8 @@ impl PyRefreshing {
     /// After waiting the whole timeout: the cached credentials while still valid, else
     /// `CredentialsError`.
     fn _timed_out(&self, py: Python<'_>) -> PyResult<Py<PyCredentials>> {
-        let got = self.cache.timed_out();
-        got.map_err(|e| credentials_error(&e))?.value.object(py)
+        let entry = self.cache.timed_out().map_err(|e| credentials_error(&e))?;
+        entry.value.object(py)
     }
 
     /// Seconds a caller in the mandatory window waits for a refresh.

@@ -39,9 +39,15 @@ pub struct PyRustSource {
 pub struct Staged {
     /// The provider's `get_credentials`.
     pub fetch: Py<PyAny>,
+    pub role: StagedRole,
+}
+
+/// The second stage of a staged role: the role assumed with what the provider gave.
+#[derive(Clone)]
+pub struct StagedRole {
+    pub role: Arc<RamRoleArn>,
     /// `<provider type>.get_credentials()`, for messages.
     pub name: String,
-    pub role: Arc<RamRoleArn>,
 }
 
 impl PyRustSource {
@@ -212,8 +218,10 @@ fn _ram_role_arn_source(
             let mut source = PyRustSource::new(role.source_name().to_owned(), Box::new(HandedOver));
             source.staged = Some(Staged {
                 fetch: fetch.unbind(),
-                name: format!("{type_name}.get_credentials()"),
-                role,
+                role: StagedRole {
+                    role,
+                    name: format!("{type_name}.get_credentials()"),
+                },
             });
             Ok(source)
         }
