@@ -44,13 +44,18 @@ impl<'py> Ctx<'py> {
             return Err(oss_error(py, "ParamNullError", "SigningContext"));
         }
         let cred = obj.getattr(intern!(py, "credentials"))?;
-        if cred.is_none() || !has_keys(&cred)? {
+        let keys = if cred.is_none() {
+            None
+        } else {
+            has_keys(&cred)?
+        };
+        let Some((access_key_id, secret)) = keys else {
             return Err(oss_error(
                 py,
                 "ParamNullOrEmptyError",
                 "SigningContext.credentials",
             ));
-        }
+        };
         let request = obj.getattr(intern!(py, "request"))?;
         if request.is_none() {
             return Err(oss_error(
@@ -60,11 +65,8 @@ impl<'py> Ctx<'py> {
             ));
         }
         let query = obj.getattr(intern!(py, "auth_method_query"))?.is_truthy()?;
-        let access_key_id = formatted(&cred.getattr(intern!(py, "access_key_id"))?)?;
-        let secret = strict_str(
-            cred.getattr(intern!(py, "access_key_secret"))?,
-            "credentials.access_key_secret",
-        )?;
+        let access_key_id = formatted(&access_key_id)?;
+        let secret = strict_str(secret, "credentials.access_key_secret")?;
         let token = cred.getattr(intern!(py, "security_token"))?;
         let token = if token.is_truthy()? {
             Some(token)
@@ -139,9 +141,13 @@ pub fn formatted<'py>(v: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
     }
 }
 
-/// `cred.has_keys()`; for oss-v2's own `Credentials` evaluated here (its method only checks
-/// that the id and secret are neither None nor empty), saving a Python frame per request.
-fn has_keys(cred: &Bound<'_, PyAny>) -> PyResult<bool> {
+/// `cred.has_keys()`, then the id and secret when it is true. For oss-v2's own `Credentials`
+/// it is evaluated here (its method only checks that the id and secret are neither None nor
+/// empty), saving a Python frame and two attribute reads per request.
+#[allow(clippy::type_complexity)]
+fn has_keys<'py>(
+    cred: &Bound<'py, PyAny>,
+) -> PyResult<Option<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
     let py = cred.py();
     static TYPE: GILOnceCell<Option<Py<PyType>>> = GILOnceCell::new();
     let own = TYPE
@@ -153,19 +159,18 @@ fn has_keys(cred: &Bound<'_, PyAny>) -> PyResult<bool> {
         })
         .as_ref()
         .is_some_and(|t| cred.get_type().is(t.bind(py)));
-    if !own {
-        return cred.call_method0(intern!(py, "has_keys"))?.is_truthy();
+    if !own && !cred.call_method0(intern!(py, "has_keys"))?.is_truthy()? {
+        return Ok(None);
     }
-    for name in [
-        intern!(py, "access_key_id"),
-        intern!(py, "access_key_secret"),
-    ] {
-        let v = cred.getattr(name)?;
-        if v.is_none() || v.len()? == 0 {
-            return Ok(false);
-        }
+    let id = cred.getattr(intern!(py, "access_key_id"))?;
+    if own && (id.is_none() || id.len()? == 0) {
+        return Ok(None);
     }
-    Ok(true)
+    let secret = cred.getattr(intern!(py, "access_key_secret"))?;
+    if own && (secret.is_none() || secret.len()? == 0) {
+        return Ok(None);
+    }
+    Ok(Some((id, secret)))
 }
 
 fn cid_type(py: Python<'_>) -> Option<&Bound<'_, PyType>> {

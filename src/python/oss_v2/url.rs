@@ -11,6 +11,8 @@ use crate::sign::oss_v2::url::{split_simple, unsplit_simple};
 
 pub struct Url {
     text: String,
+    /// Where `urlsplit(text).query` is in `text`, when it was split here.
+    simple_query: std::ops::Range<usize>,
     /// scheme, netloc, path, query, fragment, when Python split it.
     python: Option<[String; 5]>,
 }
@@ -28,8 +30,19 @@ impl Url {
 
     /// Splits `text` (a URL the signer just built).
     pub fn parse(py: Python<'_>, text: String) -> PyResult<Url> {
-        if split_simple(&text).is_some() {
-            return Ok(Url { text, python: None });
+        if let Some(parts) = split_simple(&text) {
+            // A non-empty query is a slice of `text` (an empty one may be a constant).
+            let simple_query = if parts.query.is_empty() {
+                0..0
+            } else {
+                let at = parts.query.as_ptr() as usize - text.as_ptr() as usize;
+                at..at + parts.query.len()
+            };
+            return Ok(Url {
+                text,
+                simple_query,
+                python: None,
+            });
         }
         let parts = py
             .import("urllib.parse")?
@@ -44,6 +57,7 @@ impl Url {
         }
         Ok(Url {
             text,
+            simple_query: 0..0,
             python: Some(python),
         })
     }
@@ -56,7 +70,7 @@ impl Url {
     pub fn query(&self) -> &str {
         match &self.python {
             Some(p) => &p[3],
-            None => split_simple(&self.text).map_or("", |p| p.query),
+            None => &self.text[self.simple_query.clone()],
         }
     }
 
