@@ -56,8 +56,19 @@ impl Fields {
         (1..=9999).contains(&self.year)
     }
 
+    /// The same fields with their weekday (no round trip through seconds: this runs per request).
     fn calendar(&self) -> UtcDateTime {
-        UtcDateTime::from_unix(self.unix_micros().div_euclid(1_000_000))
+        let days = days_from_civil(self.year, self.month, self.day);
+        UtcDateTime {
+            year: self.year,
+            month: self.month,
+            day: self.day,
+            hour: self.hour,
+            minute: self.minute,
+            second: self.second,
+            // 1970-01-01 was a Thursday (weekday 3).
+            weekday: (days + 3).rem_euclid(7) as u32,
+        }
     }
 
     /// `strftime('%Y%m%dT%H%M%SZ')` as glibc formats it: `%Y` is not padded below year 1000.
@@ -94,6 +105,18 @@ pub fn truncated_seconds(micros: i64) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calendar_agrees_with_the_epoch_breakdown_on_every_day() {
+        // Every day of datetime's range, at a time that changes with the day.
+        let first = days_from_civil(1, 1, 1);
+        let last = days_from_civil(9999, 12, 31);
+        for days in first..=last {
+            let secs = days * 86_400 + (days.rem_euclid(86_400));
+            let f = Fields::from_unix_micros(secs * 1_000_000 + 7);
+            assert_eq!(f.calendar(), UtcDateTime::from_unix(secs), "{secs}");
+        }
+    }
 
     #[test]
     fn round_trip_and_formats() {
