@@ -27,98 +27,48 @@ pub fn split_simple(url: &str) -> Option<SplitUrl<'_>> {
     } else {
         return None;
     };
-    // One pass over the bytes (this runs for every request signed): checks each one and notes
-    // the first '/', '?' and '#'. A '?' after the first '#' belongs to the fragment.
-    let (mut slash, mut question, mut hash) = (None, None, None);
-    let mut i = start;
-    while i < b.len() {
-        // Runs of plain bytes (most of a URL) are skipped 16 at a time.
-        if let Some(chunk) = b.get(i..i + 16) {
-            if all_plain(chunk) {
-                i += 16;
-                continue;
-            }
-        }
-        let c = b[i];
-        match BYTE_CLASS[usize::from(c)] {
-            PLAIN => {}
-            SLASH => {
-                slash.get_or_insert(i);
-            }
-            QUESTION => {
-                if hash.is_none() {
-                    question.get_or_insert(i);
-                }
-            }
-            HASH => {
-                hash.get_or_insert(i);
-            }
-            _ => return None,
-        }
-        i += 1;
+    if !printable_without_brackets(b) {
+        return None;
     }
-    let netloc_end = [slash, question, hash]
-        .into_iter()
-        .flatten()
-        .min()
-        .unwrap_or(b.len());
+    // urlsplit: the netloc ends at the first '/', '?' or '#'; the fragment starts after the
+    // first '#'; the query after the first '?' before it. memchr: this runs for every request.
+    let before_fragment = memchr::memchr(b'#', &b[start..]).map_or(b.len(), |i| start + i);
+    let path_end =
+        memchr::memchr(b'?', &b[start..before_fragment]).map_or(before_fragment, |i| start + i);
+    let netloc_end = memchr::memchr(b'/', &b[start..path_end]).map_or(path_end, |i| start + i);
     if netloc_end == start {
         return None;
     }
-    let (before_fragment, fragment) = match hash {
-        Some(h) => (h, &url[h + 1..]),
-        None => (b.len(), ""),
-    };
-    let (path_end, query) = match question {
-        Some(q) => (q, &url[q + 1..before_fragment]),
-        None => (before_fragment, ""),
-    };
     Some(SplitUrl {
         scheme,
         netloc: &url[start..netloc_end],
         path: &url[netloc_end..path_end],
-        query,
-        fragment,
+        query: url.get(path_end + 1..before_fragment).unwrap_or(""),
+        fragment: url.get(before_fragment + 1..).unwrap_or(""),
     })
 }
 
-/// Whether every byte of `chunk` is [`PLAIN`]; written without branches or table lookups so
-/// that it compiles to vector compares.
-fn all_plain(chunk: &[u8]) -> bool {
-    let mut special = false;
-    for &c in chunk {
-        special |= !(0x21..=0x7e).contains(&c)
-            | (c == b'[')
-            | (c == b']')
-            | (c == b'/')
-            | (c == b'?')
-            | (c == b'#');
+/// Every byte is printable ASCII other than `[` and `]`. Branch-free over 32-byte blocks, so
+/// it compiles to vector compares.
+fn printable_without_brackets(b: &[u8]) -> bool {
+    fn refused(block: &[u8]) -> u8 {
+        let mut bad = 0u8;
+        for &c in block {
+            bad |= u8::from(c.wrapping_sub(0x21) > 0x7e - 0x21)
+                | u8::from(c == b'[')
+                | u8::from(c == b']');
+        }
+        bad
     }
-    !special
+    let blocks = b.chunks_exact(32);
+    let rest = blocks.remainder();
+    for block in blocks {
+        if refused(block) != 0 {
+            return false;
+        }
+    }
+    refused(rest) == 0
 }
-
-const PLAIN: u8 = 0;
-const REFUSED: u8 = 1;
-const SLASH: u8 = 2;
-const QUESTION: u8 = 3;
-const HASH: u8 = 4;
-
-/// What [`split_simple`] makes of each byte: printable ASCII but brackets is plain, except the
-/// three delimiters; everything else sends the URL to Python.
-static BYTE_CLASS: [u8; 256] = {
-    let mut t = [REFUSED; 256];
-    let mut c = 0x21;
-    while c <= 0x7e {
-        t[c] = PLAIN;
-        c += 1;
-    }
-    t[b'[' as usize] = REFUSED;
-    t[b']' as usize] = REFUSED;
-    t[b'/' as usize] = SLASH;
-    t[b'?' as usize] = QUESTION;
-    t[b'#' as usize] = HASH;
-    t
-};
 
 /// `urlunsplit` of parts that [`split_simple`] returned (non-empty netloc, a path that is
 /// empty or starts with `/`), with a new query.
@@ -149,8 +99,8 @@ pub fn pairs(query: &str) -> Pairs<'_> {
     }
 }
 
-/// The iterator of [`pairs`]; it splits on bytes (`&` and `=` are ASCII, so every cut is a
-/// char boundary), which is cheaper than `str::split` with a char pattern.
+/// The iterator of [`pairs`]; it splits on bytes with `memchr` (`&` and `=` are ASCII, so every
+/// cut is a char boundary), which is cheaper than `str::split` with a char pattern.
 pub struct Pairs<'a> {
     rest: Option<&'a str>,
 }
@@ -160,7 +110,7 @@ impl<'a> Iterator for Pairs<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let rest = self.rest?;
-        let pair = match rest.bytes().position(|b| b == b'&') {
+        let pair = match memchr::memchr(b'&', rest.as_bytes()) {
             Some(i) => {
                 self.rest = Some(&rest[i + 1..]);
                 &rest[..i]
@@ -170,7 +120,7 @@ impl<'a> Iterator for Pairs<'a> {
                 rest
             }
         };
-        Some(match pair.bytes().position(|b| b == b'=') {
+        Some(match memchr::memchr(b'=', pair.as_bytes()) {
             Some(i) => (&pair[..i], &pair[i + 1..]),
             None => (pair, ""),
         })
