@@ -193,6 +193,7 @@ CLIENT_SPEC = dict(
 @given(specs("v4", query=False))
 @example(CLIENT_SPEC)
 @example(dict(CLIENT_SPEC, clock_offset=-3600))
+@example(dict(CLIENT_SPEC, now=1702743657.987654))  # every byte of the microsecond written back
 @example(dict(CLIENT_SPEC, credentials=("ak", "sk", None), additional_headers=None))
 def test_v4_header_signing_matches_oss_v2(spec):
     compare(spec)

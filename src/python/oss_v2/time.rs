@@ -5,7 +5,7 @@
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
-use pyo3::types::{PyDict, PyInt};
+use pyo3::types::{PyBytes, PyDict, PyInt};
 
 use crate::clock;
 use crate::sign::oss_v2::instant::{truncated_seconds, Fields};
@@ -74,17 +74,32 @@ pub fn from_micros(py: Python<'_>, micros: i64) -> PyResult<Instant<'_>> {
         let fields = read_fields(&dt)?;
         return Ok(Instant { dt, fields });
     }
-    let dt = m.datetime.bind(py).call1((
-        fields.year,
-        fields.month,
-        fields.day,
-        fields.hour,
-        fields.minute,
-        fields.second,
-        fields.microsecond,
-        m.utc.bind(py),
-    ))?;
+    let dt = m
+        .datetime
+        .bind(py)
+        .call1((PyBytes::new(py, &pickle_state(&fields)), m.utc.bind(py)))?;
     Ok(Instant { dt, fields })
+}
+
+/// The 10-byte state `datetime` pickles itself as (big-endian year, month, day, hour, minute,
+/// second, 3-byte microsecond). `datetime(state, tz)` builds from it without parsing eight
+/// arguments: half the cost of the usual call, and every CPython must keep reading it, since
+/// old pickles have to load.
+fn pickle_state(f: &Fields) -> [u8; 10] {
+    let [_, _, y_hi, y_lo] = (f.year as u32).to_be_bytes();
+    let [_, us_hi, us_mid, us_lo] = f.microsecond.to_be_bytes();
+    [
+        y_hi,
+        y_lo,
+        f.month as u8,
+        f.day as u8,
+        f.hour as u8,
+        f.minute as u8,
+        f.second as u8,
+        us_hi,
+        us_mid,
+        us_lo,
+    ]
 }
 
 fn timedelta<'py>(
