@@ -1,16 +1,101 @@
-"""Suite-wide settings for the Python tests.
+"""Suite-wide settings for the Python tests, and the fixtures several test files share.
 
 Hypothesis: no per-example deadline. Its default (200 ms) fails tests on a loaded CI machine
 (a load of 10 on 2 cores happens) for reasons that are not bugs; every ``@settings`` in the
 suite says ``deadline=None`` as well, and this profile covers any test that forgets to.
+
+Fake services (``fake_services.py``, ``oss_server.py``): ``imds``, ``sts`` and ``uri`` are a
+fresh fake per test, closed after it, so that no fault, request log or served credentials leak
+from one test into the next (starting one takes a millisecond). ``oss_server`` is one verifying
+fake OSS per module (a module that needs it empty calls its ``reset()``), ``fresh_oss_server``
+one per test. What a module's fakes accept comes from small fixtures it may override:
+``imds_role``, ``sts_keys``, ``uri_credentials``, ``oss_keys`` and ``oss_bucket``.
+
+Shared helpers that are not fixtures live in modules named for what they hold:
+``waiting.py`` (time limits, ``wait_for``), ``oss2_requests.py`` (``make_request``),
+``credential_shapes.py`` (duck-typed credentials).
 """
 
 import os
 
+import pytest
 from hypothesis import settings
+
+from fake_services import DEFAULT_IMDS_ROLE, FakeCredentialsUri, FakeImds, FakeSts
+from oss_server import DEFAULT_BUCKET, OssTestServer
 
 settings.register_profile("ossauth", deadline=None)
 # CI (OSSAUTH_CI=1, set by .ci/run): the same examples on every run, so that a landing never
 # depends on what a random seed happens to draw; development runs keep exploring at random.
 settings.register_profile("ossauth-ci", deadline=None, derandomize=True)
 settings.load_profile("ossauth-ci" if os.environ.get("OSSAUTH_CI") == "1" else "ossauth")
+
+
+# ---------------------------------------------------------------------------------------------
+# Fake credential services: what they accept (override in a module), then the fakes
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def imds_role():
+    """The RAM role attached to the fake instance (``None``: no role)."""
+    return DEFAULT_IMDS_ROLE
+
+
+@pytest.fixture
+def sts_keys():
+    """The AccessKeys the fake STS accepts: ``{id: secret}`` or ``{id: (secret, token)}``."""
+    return {}
+
+
+@pytest.fixture
+def uri_credentials():
+    """The credentials the fake credentials URI serves (``None``: random ones)."""
+    return None
+
+
+@pytest.fixture
+def imds(imds_role):
+    with FakeImds(role_name=imds_role) as fake:
+        yield fake
+
+
+@pytest.fixture
+def sts(sts_keys):
+    with FakeSts(sts_keys) as fake:
+        yield fake
+
+
+@pytest.fixture
+def uri(uri_credentials):
+    with FakeCredentialsUri(uri_credentials) as fake:
+        yield fake
+
+
+# ---------------------------------------------------------------------------------------------
+# The verifying fake OSS
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def oss_keys():
+    """The AccessKeys the fake OSS accepts: ``{id: secret}`` or ``{id: (secret, token)}``."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def oss_bucket():
+    """The one bucket the fake OSS has (region: ``oss_server.DEFAULT_REGION``)."""
+    return DEFAULT_BUCKET
+
+
+@pytest.fixture(scope="module")
+def oss_server(oss_keys, oss_bucket):
+    with OssTestServer(oss_keys, buckets=(oss_bucket,)) as server:
+        yield server
+
+
+@pytest.fixture
+def fresh_oss_server(oss_keys, oss_bucket):
+    with OssTestServer(oss_keys, buckets=(oss_bucket,)) as server:
+        yield server

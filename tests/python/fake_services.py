@@ -113,6 +113,7 @@ IMDS_CREDENTIALS_PATH = "/latest/meta-data/ram/security-credentials/"
 IMDS_TTL_HEADER = "x-aliyun-ecs-metadata-token-ttl-seconds"
 IMDS_TOKEN_HEADER = "x-aliyun-ecs-metadata-token"
 IMDS_MAX_TOKEN_TTL = 21600
+DEFAULT_IMDS_ROLE = "EcsRamRoleTest"
 STS_VERSION = "2015-04-01"
 STS_HOST_ID = "sts.aliyuncs.com"
 
@@ -626,7 +627,7 @@ class FakeImds(FakeService):
 
     def __init__(
         self,
-        role_name: Optional[str] = "EcsRamRoleTest",
+        role_name: Optional[str] = DEFAULT_IMDS_ROLE,
         credentials: Optional[FakeCredentials] = None,
         require_v2: bool = False,
         v2_enabled: bool = True,

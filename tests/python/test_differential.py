@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, os.path.dirname(__file__))
 
 import strategies as S  # noqa: E402
+from credential_shapes import GetterCredentials  # noqa: E402
 
 
 def _import_ossauth():
@@ -525,27 +526,11 @@ def test_no_additional_headers_argument(kind, version):
 # ============================================================================================
 
 
-class CustomCredentials(object):
-    """Only the three getters, no attributes."""
-
-    def __init__(self, ak, sk, token):
-        self._v = (ak, sk, token)
-
-    def get_access_key_id(self):
-        return self._v[0]
-
-    def get_access_key_secret(self):
-        return self._v[1]
-
-    def get_security_token(self):
-        return self._v[2]
-
-
 class CustomProvider(object):
     """Any object with ``get_credentials()``."""
 
     def __init__(self, ak, sk, token):
-        self._c = CustomCredentials(ak, sk, token)
+        self._c = GetterCredentials(ak, sk, token)
 
     def get_credentials(self):
         return self._c

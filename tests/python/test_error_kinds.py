@@ -19,7 +19,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from fake_services import FakeCredentialsUri, FakeImds, FakeSts, refused_url  # noqa: E402
+from fake_services import refused_url  # noqa: E402
 
 import ossauth  # noqa: E402
 from waiting import DEADLINE, HANG, wait_for  # noqa: E402
@@ -60,31 +60,14 @@ def _clean_env(monkeypatch, tmp_path):
     return home
 
 
-@pytest.fixture(scope="module")
-def imds():
-    with FakeImds(role_name=ROLE) as server:
-        yield server
+@pytest.fixture
+def imds_role():
+    return ROLE
 
 
-@pytest.fixture(scope="module")
-def sts():
-    with FakeSts({AK_ID: AK_SECRET}) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def uri():
-    with FakeCredentialsUri() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _no_faults(request):
-    """Faults set by a test end with it (the servers are shared by the module)."""
-    yield
-    for name in ("imds", "sts", "uri"):
-        if name in request.fixturenames:
-            request.getfixturevalue(name).set_fault(None)
+@pytest.fixture
+def sts_keys():
+    return {AK_ID: AK_SECRET}
 
 
 def assert_kind(exc, kind):

@@ -131,21 +131,8 @@ def _json(body):
 
 
 @pytest.fixture
-def imds():
-    with FakeImds(role_name="EcsRamRoleTest") as s:
-        yield s
-
-
-@pytest.fixture
-def sts():
-    with FakeSts({AK_ID: AK_SECRET}) as s:
-        yield s
-
-
-@pytest.fixture
-def uri():
-    with FakeCredentialsUri() as s:
-        yield s
+def sts_keys():
+    return {AK_ID: AK_SECRET}
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ the call.
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import os
 import re
@@ -39,6 +40,8 @@ import ossauth
 from ossauth.testing import frozen_time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from credential_shapes import ExpiringGetterCredentials  # noqa: E402
+from oss2_requests import make_request  # noqa: E402
 from waiting import DEADLINE, HANG, wait_for  # noqa: E402
 
 # 2033-05-18T03:33:20Z: in the future of the real clock too, so that foreign objects that look
@@ -771,18 +774,7 @@ EXP_ISO = "2033-05-18T04:33:20Z"
 assert dt.datetime.fromtimestamp(EXP, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") == EXP_ISO
 
 
-class Getters:
-    def get_access_key_id(self):
-        return "getter-id"
-
-    def get_access_key_secret(self):
-        return "getter-secret"
-
-    def get_security_token(self):
-        return "getter-token"
-
-    def get_expiration(self):
-        return EXP
+Getters = functools.partial(ExpiringGetterCredentials, "getter-id", "getter-secret", "getter-token", EXP)
 
 
 class Attributes:
@@ -1072,10 +1064,9 @@ REGION = "cn-hangzhou"
 URL = "https://examplebucket.oss-cn-hangzhou.aliyuncs.com/dir/key.txt"
 
 
-def oss2_request():
-    return oss2.http.Request("PUT", URL, data=b"hello", params={"acl": "", "x-oss-process": "a/b"},
-                             headers={"Content-Type": "text/plain", "x-oss-meta-k": "v", "Content-MD5": "abc"},
-                             region=REGION, product="oss")
+oss2_request = functools.partial(make_request, "PUT", URL, data=b"hello", params={"acl": "", "x-oss-process": "a/b"},
+                                 headers={"Content-Type": "text/plain", "x-oss-meta-k": "v", "Content-MD5": "abc"},
+                                 region=REGION)
 
 
 def rotating(keys):

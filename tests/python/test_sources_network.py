@@ -23,8 +23,8 @@ failed refresh) with a generous deadline, never by sleeping a fixed time. The fa
 clock for what they serve, so frozen instants start from the real ``time.time()``; the STS fake's
 Timestamp skew check is turned off for tests that move the frozen clock.
 
-Servers are module-scoped (one of each kind) and reset before every test (fault, request log,
-served credentials, switches); the network timeouts are short (0.5 s connect + 0.5 s read) so that
+Every test gets fresh fakes (conftest.py's ``imds``, ``sts`` and ``uri``; this module says which
+role and AccessKeys they accept); the network timeouts are short (0.5 s connect + 0.5 s read) so that
 the slow faults cost about a second each. The slow faults never answer in time (HANG); elapsed
 times are only bounded by the generous TIME_BOUND (= DEADLINE), never by how fast the machine is.
 """
@@ -184,59 +184,14 @@ def _clean_env(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture(scope="module")
-def imds_server():
-    with FakeImds(role_name=ROLE) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def sts_server():
-    with FakeSts({AK_ID: AK_SECRET, SRC_ID: (SRC_SECRET, SRC_TOKEN)}) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def uri_server():
-    with FakeCredentialsUri() as server:
-        yield server
+@pytest.fixture
+def imds_role():
+    return ROLE
 
 
 @pytest.fixture
-def imds(imds_server):
-    s = imds_server
-    s.set_fault(None, target="credentials")
-    s.role_name = ROLE
-    s.require_v2 = False
-    s.v2_enabled = True
-    s.token_disabled_status = 404
-    s.credentials = FakeCredentials.random()
-    s.clear_requests()
-    yield s
-    s.set_fault(None, target="credentials")
-
-
-@pytest.fixture
-def sts(sts_server):
-    s = sts_server
-    s.set_fault(None)
-    s.next_credentials = None
-    s.expected_oidc_token = None
-    s.max_clock_skew = 900
-    s.lenient_space_encoding = False
-    s.clear_requests()
-    yield s
-    s.set_fault(None)
-
-
-@pytest.fixture
-def uri(uri_server):
-    s = uri_server
-    s.set_fault(None)
-    s.credentials = FakeCredentials.random()
-    s.clear_requests()
-    yield s
-    s.set_fault(None)
+def sts_keys():
+    return {AK_ID: AK_SECRET, SRC_ID: (SRC_SECRET, SRC_TOKEN)}
 
 
 @pytest.fixture
