@@ -14,9 +14,8 @@ Why
     ``alibabacloud_credentials`` nor ``ossauth``), so it cannot share a bug with either signer.
 
 Servers
-    Each fake is a :class:`http.server.ThreadingHTTPServer` on ``127.0.0.1`` with an ephemeral
-    port, serving from a daemon thread, started by the constructor. HTTP/1.1 keep-alive is
-    supported (the real services keep connections open, and clients pool them).
+    Each fake is a ``fake_http.FakeHttpServer`` (a threading HTTP/1.1 server on ``127.0.0.1``
+    with an ephemeral port, as every fake of the suite), started by the constructor.
 
     * :class:`FakeImds` -- ECS instance metadata: ``PUT /latest/api/token`` (IMDSv2 token) and
       ``GET /latest/meta-data/ram/security-credentials/[<role>]``.
@@ -80,14 +79,13 @@ import re
 import secrets
 import socket
 import string
-import sys
-import threading
 import time
 import uuid
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple, Union
 from urllib.parse import parse_qsl, quote, urlsplit
+
+from fake_http import FakeHttpServer, Handler
 
 __all__ = [
     "FakeCredentials",
@@ -311,77 +309,9 @@ def _json_response(status: int, obj, error_code: Optional[str] = None, indent=No
     return _Response(status, body, "application/json;charset=utf-8", error_code)
 
 
-# ---------------------------------------------------------------------------------------------
-# HTTP plumbing
-# ---------------------------------------------------------------------------------------------
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like the real services
+class _Handler(Handler):
     server_version = "FakeAliyun/1.0"
     timeout = 60  # an idle keep-alive connection is dropped after this
-    disable_nagle_algorithm = True  # headers and body go out as separate writes: avoid the 40 ms delayed-ACK stall
-
-    def log_message(self, format, *args):  # noqa: A002 - quiet test output
-        pass
-
-    def _dispatch(self):
-        self.server.fake._serve(self)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _dispatch
-
-    def read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True  # a slow or hung handler never blocks interpreter exit or close()
-    block_on_close = False
-    request_queue_size = 128  # the default 5 drops SYNs under a burst: a 1 s retransmit stall
-
-    def __init__(self, fake, address):
-        self.fake = fake
-        self._open = set()
-        self._open_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def process_request(self, request, client_address):
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request):
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def drop_connections(self):
-        """Shut down every accepted socket so keep-alive/slow handler threads end now."""
-        with self._open_lock:
-            sockets = list(self._open)
-            self._open.clear()
-        for s in sockets:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def handle_error(self, request, client_address):
-        exc = sys.exc_info()[1]
-        if isinstance(exc, OSError) or self.fake._closing.is_set():
-            return  # the client went away (or we are closing): nothing to report
-        super().handle_error(request, client_address)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,74 +319,33 @@ class _Server(ThreadingHTTPServer):
 # ---------------------------------------------------------------------------------------------
 
 
-class FakeService:
-    """Common machinery: server lifecycle, request log, fault injection.
+class FakeService(FakeHttpServer):
+    """Common machinery: server (``fake_http.py``), started by the constructor; request log;
+    fault injection.
 
     Subclasses implement :meth:`_respond` (the service itself) and :meth:`_target_of`
     (which ``fault_target`` a request belongs to).
     """
 
+    handler_class = _Handler
     _error_style = "json"  # "json" or "text" bodies for status:N faults
 
     def __init__(self, host: str = "127.0.0.1"):
-        self._lock = threading.RLock()
-        self._requests: List[RecordedRequest] = []
+        super().__init__(host)
         self._fault: Optional[_Fault] = None
         self.fault_times: Optional[int] = None
         self.fault_target: str = "any"
-        self._closing = threading.Event()
-        self._httpd = _Server(self, (host, 0))
-        self.host = host
-        self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.01},  # close() waits up to this long
-            name="%s-%d" % (type(self).__name__, self.port),
-            daemon=True,
-        )
-        self._thread.start()
-
-    # -- addresses / lifecycle ------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT`` (no trailing slash)."""
-        return "http://%s:%d" % (self.host, self.port)
-
-    @property
-    def netloc(self) -> str:
-        """``127.0.0.1:PORT`` -- for clients that take a host rather than a URL."""
-        return "%s:%d" % (self.host, self.port)
-
-    def close(self):
-        """Stop serving: wake slow handlers, drop open connections, ``shutdown()`` and
-        ``server_close()``. Returns promptly even if a handler is sleeping or streaming."""
-        if self._closing.is_set():
-            return
-        self._closing.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._httpd.drop_connections()
-        self._thread.join(timeout=5)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
+        self.start()
 
     # -- request log --------------------------------------------------------------------------
 
     @property
     def requests(self) -> List[RecordedRequest]:
         """A snapshot (copy) of the request log, oldest first."""
-        with self._lock:
-            return list(self._requests)
+        return self._recorded()
 
     def clear_requests(self):
-        with self._lock:
-            self._requests.clear()
+        self._forget()
 
     # -- faults -------------------------------------------------------------------------------
 
@@ -517,7 +406,7 @@ class FakeService:
 
     # -- serving ------------------------------------------------------------------------------
 
-    def _serve(self, h: _Handler):
+    def handle(self, h: _Handler):
         split = urlsplit(h.path)
         body = h.read_body()
         rec = RecordedRequest(
@@ -528,13 +417,12 @@ class FakeService:
             body=body,
             raw_query=split.query,
         )
-        with self._lock:
-            self._requests.append(rec)
+        self._record(rec)
         fault = self._take_fault(self._target_of(rec))
         rec.fault = fault.text if fault else None
 
         if fault is not None and fault.slow:
-            if self._closing.wait(fault.slow):
+            if self.closing.wait(fault.slow):
                 h.close_connection = True
                 return
         if fault is not None and "hang-up" in fault.flags:
@@ -579,7 +467,7 @@ class FakeService:
         filler = b"x" * _HUGE_CHUNK
         try:
             h.wfile.write(head)
-            while remaining > 0 and not self._closing.is_set():
+            while remaining > 0 and not self.closing.is_set():
                 n = min(remaining, _HUGE_CHUNK)
                 h.wfile.write(filler[:n])
                 remaining -= n

@@ -65,14 +65,14 @@ import datetime
 import email.utils
 import hashlib
 import hmac
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import parse_qsl, quote, unquote
 from xml.sax.saxutils import escape as _xml_escape
+
+from fake_http import FakeHttpServer, Handler
 
 __all__ = [
     "OssTestServer",
@@ -695,57 +695,19 @@ def _error_xml(code, message, request_id, host, extra) -> bytes:
     return ("\n".join(parts) + "\n").encode("utf-8")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(Handler):
+    """What OSS says about itself, and its two ways of answering (with the request id and the
+    server's Date): ``_send`` and ``_send_error``."""
+
     server_version = "AliyunOSS"
     sys_version = ""
+    timeout = None  # no idle limit: a pooled connection stays usable however long a test pauses
     # Send status line, headers and body in one segment (buffered wfile, flushed after each
-    # request) and without Nagle: otherwise every response waits ~40 ms on delayed ACKs.
+    # request): otherwise every response waits ~40 ms on delayed ACKs.
     wbufsize = -1
-    disable_nagle_algorithm = True
-
-    # Quiet: tests do not want access logs on stderr.
-    def log_message(self, format, *args):  # noqa: A002
-        pass
-
-    def do_GET(self):
-        self._handle()
-
-    def do_PUT(self):
-        self._handle()
-
-    def do_HEAD(self):
-        self._handle()
-
-    def do_DELETE(self):
-        self._handle()
-
-    def do_POST(self):
-        self._handle()
-
-    # -- plumbing ---------------------------------------------------------------------------
-
-    def _read_body(self) -> bytes:
-        te = (self.headers.get("Transfer-Encoding") or "").lower()
-        if "chunked" in te:
-            chunks = []
-            while True:
-                line = self.rfile.readline()
-                size = int(line.split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while True:  # trailers
-                        trailer = self.rfile.readline()
-                        if trailer in (b"\r\n", b"\n", b""):
-                            break
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()  # CRLF after each chunk
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
 
     def _send(self, status, headers=None, body=b""):
-        oss = self.server.oss
+        oss = self.server.fake
         if self._record is not None:  # before the client can see the response
             self._record.status = status
         self.send_response(status)
@@ -770,49 +732,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._record.error_code = self._record.error_code or err.code
         self._send(err.status, headers, body)
 
-    def _handle(self):
-        oss = self.server.oss
-        self._request_id = uuid.uuid4().hex.upper()[:24]
-        self._record = None
-        body = self._read_body()
-        raw_path, _, raw_query = self.path.partition("?")
-        try:
-            try:
-                req = _Req(self.command, raw_path, raw_query, list(self.headers.items()), body)
-            except UnicodeDecodeError:
-                raise OssError(400, "InvalidURI", "The request URI is not valid UTF-8.")
-            record = Record(
-                method=self.command,
-                path=raw_path,
-                query=raw_query,
-                bucket=req.bucket,
-                key=req.key,
-                version=None,
-                kind="anonymous",
-                headers={k.lower(): v for k, v in self.headers.items()},
-            )
-            self._record = record
-            oss._append_record(record)
-            try:
-                oss.verifier.verify(req, record)
-            except OssError as e:
-                record.error_code = e.code
-                raise
-            record.accepted = True
-            oss._dispatch(self, req)
-        except OssError as e:
-            self._send_error(e)
-        except Exception as e:  # pragma: no cover - bug in the test server itself
-            self._send_error(OssError(500, "InternalError", "test server error: %r" % (e,)))
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class OssTestServer:
-    """The OSS-like server. Use as a context manager or call :meth:`start` / :meth:`stop`.
+class OssTestServer(FakeHttpServer):
+    """The OSS-like server (``fake_http.py`` serves it). Use as a context manager or call
+    :meth:`start` / :meth:`stop`.
 
     :param credentials: ``{access_key_id: secret}`` or ``{access_key_id: (secret, security_token)}``
         (a token makes the key an STS key: requests must carry exactly that token).
@@ -820,25 +742,24 @@ class OssTestServer:
     :param buckets: names of the buckets that exist.
     """
 
+    handler_class = _Handler
+    methods = ("GET", "PUT", "HEAD", "DELETE", "POST")
+
     def __init__(self, credentials=None, region=DEFAULT_REGION, buckets=(DEFAULT_BUCKET,), host="127.0.0.1"):
+        super().__init__(host)
         self.region = region
-        self.host = host
         self.credentials: Dict[str, Tuple[str, Optional[str]]] = {}
         for key_id, value in (credentials or {}).items():
             if isinstance(value, tuple):
                 self.add_credentials(key_id, *value)
             else:
                 self.add_credentials(key_id, value)
-        self._lock = threading.RLock()
         self._buckets: Dict[str, Dict[str, StoredObject]] = {}
         self._bucket_created: Dict[str, float] = {}
         for name in buckets:
             self.create_bucket(name)
-        self.records: List[Record] = []
         self.clock_offset = 0.0  # seconds added to the real clock (simulate time passing)
         self.verifier = SignatureVerifier(self.credentials, region, self.now)
-        self._httpd: Optional[_HTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
 
     # -- configuration / inspection -----------------------------------------------------------
 
@@ -861,16 +782,16 @@ class OssTestServer:
         with self._lock:
             for objects in self._buckets.values():
                 objects.clear()
-            self.records.clear()
+            self._forget()
             self.clock_offset = 0.0
 
-    def clear_records(self):
-        with self._lock:
-            self.records.clear()
+    @property
+    def records(self) -> List[Record]:
+        """Every request that reached the authentication step, oldest first (a snapshot)."""
+        return self._recorded()
 
-    def _append_record(self, record):
-        with self._lock:
-            self.records.append(record)
+    def clear_records(self):
+        self._forget()
 
     def get_stored(self, key, bucket=DEFAULT_BUCKET) -> Optional[StoredObject]:
         with self._lock:
@@ -881,43 +802,47 @@ class OssTestServer:
             return sorted(self._buckets.get(bucket, {}))
 
     @property
-    def port(self) -> int:
-        assert self._httpd is not None, "server not started"
-        return self._httpd.server_address[1]
-
-    @property
     def endpoint(self) -> str:
-        return "http://%s:%d" % (self.host, self.port)
-
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    def start(self):
-        if self._httpd is not None:
-            return self
-        self._httpd = _HTTPServer((self.host, 0), _Handler)
-        self._httpd.oss = self
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="oss-test-server", daemon=True
-        )
-        self._thread.start()
-        return self
+        return self.url
 
     def stop(self):
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = None
-        self._thread = None
+        self.close()
 
-    def __enter__(self):
-        return self.start()
+    # -- serving ------------------------------------------------------------------------------
 
-    def __exit__(self, *exc):
-        self.stop()
-        return False
+    def handle(self, h: _Handler):
+        h._request_id = uuid.uuid4().hex.upper()[:24]
+        h._record = None
+        body = h.read_body()
+        raw_path, _, raw_query = h.path.partition("?")
+        try:
+            try:
+                req = _Req(h.command, raw_path, raw_query, list(h.headers.items()), body)
+            except UnicodeDecodeError:
+                raise OssError(400, "InvalidURI", "The request URI is not valid UTF-8.")
+            record = Record(
+                method=h.command,
+                path=raw_path,
+                query=raw_query,
+                bucket=req.bucket,
+                key=req.key,
+                version=None,
+                kind="anonymous",
+                headers={k.lower(): v for k, v in h.headers.items()},
+            )
+            h._record = record
+            self._record(record)
+            try:
+                self.verifier.verify(req, record)
+            except OssError as e:
+                record.error_code = e.code
+                raise
+            record.accepted = True
+            self._dispatch(h, req)
+        except OssError as e:
+            h._send_error(e)
+        except Exception as e:  # pragma: no cover - bug in the test server itself
+            h._send_error(OssError(500, "InternalError", "test server error: %r" % (e,)))
 
     # -- operations ----------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from fake_http import FakeHttpServer  # noqa: E402
 from fake_services import (  # noqa: E402
     IMDS_CREDENTIALS_PATH,
     IMDS_MAX_TOKEN_TTL,
@@ -923,26 +924,19 @@ def test_missing_configuration_names_what_is_missing(monkeypatch):
 
 def test_https_with_an_untrusted_certificate_is_a_tls_error(tmp_path):
     """rustls verifies certificates: a self-signed one is refused, and the error says TLS."""
-    import http.server
     import ssl
     import subprocess
-    import threading
 
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
                     "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
                    check=True, capture_output=True, timeout=60)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = "https://127.0.0.1:%d/credentials" % server.server_port
+    with FakeHttpServer(ssl_context=context) as server:  # the handshake fails: no request arrives
+        url = server.url + "/credentials"
+        assert url.startswith("https://127.0.0.1:")
         with pytest.raises(ossauth.CredentialsError) as caught:
             ossauth.UriCredentialsProvider(url, connect_timeout=2, read_timeout=2).get_credentials()
         assert str(caught.value).startswith("credentials URI (%s): GET %s: TLS error (invalid peer certificate"
                                             % (url, url)), str(caught.value)
-    finally:
-        server.shutdown()
-        server.server_close()
