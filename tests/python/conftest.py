@@ -13,7 +13,11 @@ one per test. What a module's fakes accept comes from small fixtures it may over
 
 Shared helpers that are not fixtures live in modules named for what they hold:
 ``waiting.py`` (time limits, ``wait_for``), ``oss2_requests.py`` (``make_request``),
-``credential_shapes.py`` (duck-typed credentials).
+``credential_shapes.py`` (duck-typed credentials), ``upstream.py`` (a fetch for the refreshing
+tests), ``oss_v2_clients.py`` (oss-v2 clients of the fake OSS), ``fake_http.py`` (the HTTP
+plumbing of every fake).
+
+``clean_env``: no credential variable and no proxy in the environment.
 """
 
 import os
@@ -29,6 +33,25 @@ settings.register_profile("ossauth", deadline=None)
 # depends on what a random seed happens to draw; development runs keep exploring at random.
 settings.register_profile("ossauth-ci", deadline=None, derandomize=True)
 settings.load_profile("ossauth-ci" if os.environ.get("OSSAUTH_CI") == "1" else "ossauth")
+
+
+# ---------------------------------------------------------------------------------------------
+# The environment
+# ---------------------------------------------------------------------------------------------
+
+#: The variables that choose a proxy (any case: some clients read ``Http_Proxy`` too).
+PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    """No ``OSS_*`` or ``ALIBABA_CLOUD_*`` variable (the machine running the tests configures no
+    credential source) and no proxy (clients honour ``*_PROXY`` even for 127.0.0.1). Returns
+    ``monkeypatch``, to set what the test needs."""
+    for name in list(os.environ):
+        if name.startswith(("OSS_", "ALIBABA_CLOUD_")) or name.lower() in PROXY_VARIABLES:
+            monkeypatch.delenv(name)
+    return monkeypatch
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,23 +34,7 @@ SK = "CredApiSecret-Zq7Xw2Lm9Np4Rt6V"
 TOKEN = "CAIS+CredApiToken/q1w2e3r4t5y6u7i8o9p0=="
 REGION = "cn-hangzhou"
 
-ENV_NAMES = [
-    "OSS_ACCESS_KEY_ID",
-    "OSS_ACCESS_KEY_SECRET",
-    "OSS_SESSION_TOKEN",
-    "ALIBABA_CLOUD_ACCESS_KEY_ID",
-    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-    "ALIBABA_CLOUD_SECURITY_TOKEN",
-]
-
 AUTH_CLASSES = {"v1": "ProviderAuth", "v2": "ProviderAuthV2", "v4": "ProviderAuthV4"}
-
-
-@pytest.fixture
-def clean_env(monkeypatch):
-    for name in ENV_NAMES:
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
 
 
 make_request = functools.partial(oss2_requests.make_request, "PUT", headers={"Content-Type": "text/plain",

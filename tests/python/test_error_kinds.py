@@ -37,26 +37,13 @@ SERVICE = ossauth.CredentialsServiceError
 TRANSPORT = ossauth.CredentialsTransportError
 KINDS = (NOT_CONFIGURED, CONFIG, SERVICE, TRANSPORT)
 
-SOURCE_VARS = (
-    "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN",
-    "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
-    "ALIBABA_CLOUD_ECS_METADATA", "ALIBABA_CLOUD_IMDSV1_DISABLED", "ALIBABA_CLOUD_ECS_METADATA_DISABLED",
-    "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_ROLE_SESSION_NAME", "ALIBABA_CLOUD_STS_REGION",
-    "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "ALIBABA_CLOUD_STS_ENDPOINT", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
-    "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_URI", "ALIBABA_CLOUD_CREDENTIALS_FILE",
-    "ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_CONFIG_FILE", "ALIBABA_CLOUD_CLI_PROFILE_DISABLED",
-    "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
-)
-
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch, tmp_path):
-    """None of the sources' variables, no proxy, and an empty home directory."""
-    for name in SOURCE_VARS:
-        monkeypatch.delenv(name, raising=False)
+def _clean_env(clean_env, tmp_path):
+    """None of the sources' variables, no proxy (conftest.py), and an empty home directory."""
     home = tmp_path / "home"
     home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
+    clean_env.setenv("HOME", str(home))
     return home
 
 

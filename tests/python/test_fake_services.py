@@ -61,11 +61,9 @@ ROLE_ARN = "acs:ram::1234567890123456:role/test-role"
 OIDC_PROVIDER_ARN = "acs:ram::1234567890123456:oidc-provider/ack-rrsa-test"
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch):
-    """TeaCore/requests honour *_PROXY env vars even for 127.0.0.1: keep them out."""
-    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
+#: TeaCore/requests honour *_PROXY env vars even for 127.0.0.1: keep them (and every
+#: credential variable) out.
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from ossauth.testing import frozen_time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from credential_shapes import ExpiringGetterCredentials  # noqa: E402
 from oss2_requests import make_request  # noqa: E402
+from upstream import Upstream  # noqa: E402
 from waiting import DEADLINE, HANG, wait_for  # noqa: E402
 
 # 2033-05-18T03:33:20Z: in the future of the real clock too, so that foreign objects that look
@@ -110,30 +111,6 @@ def wait_for_failures(log, source, n):
         assert m, r.getMessage()
         waits.append((int(m.group(1)), float(m.group(2))))
     return waits
-
-
-class Upstream:
-    """A fetch handing out numbered STS credentials valid for ``lifetime`` seconds from the
-    frozen instant, failing while ``fail`` is set, waiting on ``gate`` when one is set."""
-
-    def __init__(self, lifetime=HOUR):
-        self.calls = 0
-        self.fail = None
-        self.lifetime = lifetime
-        self.gate = None
-        self.lock = threading.Lock()
-
-    def __call__(self):
-        if self.gate is not None:
-            assert self.gate.wait(DEADLINE), "gate never opened"
-        with self.lock:
-            self.calls += 1
-            n = self.calls
-        if self.fail:
-            raise ConnectionError(self.fail)
-        now = ossauth.testing.now()
-        return ossauth.Credentials("STS.id%d" % n, "secret-%d" % n, "token-%d" % n,
-                                   now + dt.timedelta(seconds=self.lifetime))
 
 
 # ============================================================================================

@@ -2,7 +2,6 @@
 clock; 64 threads across both windows; fork and asyncio during a slow refresh."""
 
 import asyncio
-import datetime as dt
 import os
 import sys
 import threading
@@ -14,33 +13,11 @@ import ossauth
 from ossauth.testing import frozen_time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from upstream import Upstream  # noqa: E402
 from waiting import DEADLINE, HANG, wait_for  # noqa: E402
 
 T0 = 1_700_000_000
 HOUR = 3600
-
-
-class Upstream:
-    """A fetch function handing out numbered 1-hour STS credentials, or failing on demand."""
-
-    def __init__(self, lifetime=HOUR):
-        self.calls = 0
-        self.fail = None
-        self.lifetime = lifetime
-        self.gate = None  # a threading.Event the fetch waits on, when set
-        self.lock = threading.Lock()
-
-    def __call__(self):
-        if self.gate is not None:
-            assert self.gate.wait(DEADLINE)
-        with self.lock:
-            self.calls += 1
-            n = self.calls
-        if self.fail:
-            raise self.fail
-        now = ossauth.testing.now()
-        return ossauth.Credentials("STS.id%d" % n, "secret-%d" % n, "token-%d" % n,
-                                   now + dt.timedelta(seconds=self.lifetime))
 
 
 def test_hot_path_returns_the_same_object_and_fetches_once():

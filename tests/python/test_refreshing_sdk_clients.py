@@ -6,7 +6,6 @@ import logging
 import os
 import subprocess
 import sys
-import threading
 
 import alibabacloud_oss_v2 as oss
 import oss2
@@ -15,6 +14,7 @@ import pytest
 import ossauth
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oss_v2_clients import fake_oss_client  # noqa: E402
 from waiting import DEADLINE  # noqa: E402
 
 REGION, BUCKET = "cn-hangzhou", "rotation-bucket"
@@ -47,13 +47,7 @@ def oss_bucket():
 
 
 def v2_client(provider, endpoint):
-    cfg = oss.config.load_default()
-    cfg.credentials_provider = provider
-    cfg.region = REGION
-    cfg.endpoint = endpoint
-    cfg.use_path_style = True
-    cfg.disable_ssl = True
-    return oss.Client(cfg)
+    return fake_oss_client(provider, endpoint, REGION)
 
 
 def rotate(provider, fetch):

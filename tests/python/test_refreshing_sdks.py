@@ -24,6 +24,7 @@ import ossauth
 from ossauth.testing import frozen_time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oss_v2_clients import fake_oss_client  # noqa: E402
 from waiting import DEADLINE, HANG, wait_for  # noqa: E402
 
 REGION = "cn-hangzhou"
@@ -66,18 +67,8 @@ def oss_bucket():
 
 
 def v2_client(provider, endpoint):
-    """alibabacloud-oss-v2 against http://127.0.0.1:<port>: the scheme in the endpoint keeps
-    HTTP (endpoints.add_scheme leaves it alone), and an IP host forces path-style addressing
-    (_resolve_address_style); use_path_style says so explicitly. One attempt per request, so
-    that a retry cannot hide a rejected signature."""
-    cfg = oss.config.load_default()
-    cfg.credentials_provider = provider
-    cfg.region = REGION
-    cfg.endpoint = endpoint
-    cfg.use_path_style = True
-    cfg.disable_ssl = True
-    cfg.retry_max_attempts = 1
-    return oss.Client(cfg)
+    """One attempt per request, so that a retry cannot hide a rejected signature."""
+    return fake_oss_client(provider, endpoint, REGION, retry_max_attempts=1)
 
 
 def clients(provider, fresh_oss_server):

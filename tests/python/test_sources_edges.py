@@ -26,11 +26,7 @@ class CountingProxy(FakeHttpServer):
 
 
 @pytest.fixture
-def proxy(monkeypatch):
-    for name in list(os.environ):
-        if name.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy") or name.startswith(
-                ("OSS_", "ALIBABA_CLOUD_")):
-            monkeypatch.delenv(name)
+def proxy(clean_env):
     with CountingProxy() as p:
         yield p
 

@@ -90,16 +90,6 @@ SRC_TOKEN = "CAIS" + base64.b64encode(secrets.token_bytes(240)).decode()  # like
 URI_QUERY_SECRET = "uriQuerySecret5f3c9a71"  # a credentials URI may carry a secret in its query
 STS_ERROR_CODE = "NoPermission"
 
-PROXY_VARS = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
-              "NO_PROXY", "no_proxy")
-SOURCE_VARS = (
-    "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN",
-    "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
-    "ALIBABA_CLOUD_ECS_METADATA", "ALIBABA_CLOUD_IMDSV1_DISABLED", "ALIBABA_CLOUD_ECS_METADATA_DISABLED",
-    "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_ROLE_SESSION_NAME", "ALIBABA_CLOUD_STS_REGION",
-    "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "ALIBABA_CLOUD_STS_ENDPOINT", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
-    "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_URI",
-)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,11 +168,8 @@ def unsigned(params):
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    """No proxy (the STS/URI client honours *_PROXY) and none of the sources' variables."""
-    for name in PROXY_VARS + SOURCE_VARS:
-        monkeypatch.delenv(name, raising=False)
+#: No proxy (the STS/URI client honours *_PROXY) and none of the sources' variables.
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @pytest.fixture
