@@ -9,13 +9,14 @@ fresh fake per test, closed after it, so that no fault, request log or served cr
 from one test into the next (starting one takes a millisecond). ``oss_server`` is one verifying
 fake OSS per module (a module that needs it empty calls its ``reset()``), ``fresh_oss_server``
 one per test. What a module's fakes accept comes from small fixtures it may override:
-``imds_role``, ``sts_keys``, ``uri_credentials``, ``oss_keys`` and ``oss_bucket``.
+``imds_role``, ``sts_keys``, ``uri_credentials``, ``oss_keys`` and ``oss_bucket``. ``oidc_token``
+is ``(path, token)`` of an OIDC token file.
 
 Shared helpers that are not fixtures live in modules named for what they hold:
 ``waiting.py`` (time limits, ``wait_for``), ``oss2_requests.py`` (``make_request``),
 ``credential_shapes.py`` (duck-typed credentials), ``upstream.py`` (a fetch for the refreshing
 tests), ``oss_v2_clients.py`` (oss-v2 clients of the fake OSS), ``fake_http.py`` (the HTTP
-plumbing of every fake).
+plumbing of every fake), ``ossauth_import.py`` (importing ossauth during a reinstall).
 
 ``clean_env``: no credential variable and no proxy in the environment.
 """
@@ -25,7 +26,7 @@ import os
 import pytest
 from hypothesis import settings
 
-from fake_services import DEFAULT_IMDS_ROLE, FakeCredentialsUri, FakeImds, FakeSts
+from fake_services import DEFAULT_IMDS_ROLE, FakeCredentialsUri, FakeImds, FakeSts, make_oidc_token
 from oss_server import DEFAULT_BUCKET, OssTestServer
 
 settings.register_profile("ossauth", deadline=None)
@@ -93,6 +94,16 @@ def sts(sts_keys):
 def uri(uri_credentials):
     with FakeCredentialsUri(uri_credentials) as fake:
         yield fake
+
+
+@pytest.fixture
+def oidc_token(tmp_path):
+    """``(path, token)``: an OIDC token in a file, without a trailing newline (clients send the
+    file verbatim)."""
+    token = make_oidc_token("sa")
+    path = tmp_path / "oidc-token"
+    path.write_text(token)
+    return str(path), token
 
 
 # ---------------------------------------------------------------------------------------------

@@ -56,7 +56,15 @@ from fake_service_base import (
     parse_expiration,
     refused_url,
 )
-from fake_sts import STS_HOST_ID, STS_VERSION, FakeSts, percent_encode, sts_signature, sts_string_to_sign
+from fake_sts import (
+    STS_HOST_ID,
+    STS_VERSION,
+    FakeSts,
+    make_oidc_token,
+    percent_encode,
+    sts_signature,
+    sts_string_to_sign,
+)
 from fake_uri import FakeCredentialsUri
 
 # The fakes live one module each; this one names them all, so that a test imports from one place.
@@ -79,6 +87,7 @@ __all__ = [
     "STS_HOST_ID",
     "STS_VERSION",
     "FakeSts",
+    "make_oidc_token",
     "percent_encode",
     "sts_signature",
     "sts_string_to_sign",

@@ -327,6 +327,18 @@ class FakeSts(FakeService):
         return _json_response(200, doc)
 
 
+def make_oidc_token(subject: str) -> str:
+    """A JWT as a Kubernetes service account's (RRSA) would be, for ``system:serviceaccount:ns:<subject>``,
+    unique (``jti``) and with a random signature: STS only compares it."""
+
+    def b64(obj):
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    payload = {"iss": "https://oidc-ack.example", "sub": "system:serviceaccount:ns:" + subject,
+               "aud": ["sts.aliyuncs.com"], "jti": secrets.token_hex(8)}
+    return "%s.%s.%s" % (b64({"alg": "RS256", "kid": "k1"}), b64(payload), secrets.token_urlsafe(48))
+
+
 def _missing(name: str) -> _StsError:
     return _StsError(
         400,

@@ -29,27 +29,10 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import strategies as S  # noqa: E402
 from credential_shapes import GetterCredentials  # noqa: E402
+from ossauth_import import import_ossauth  # noqa: E402
 
 
-def _import_ossauth():
-    # Another engineer reinstalls the package from time to time: retry briefly.
-    import importlib
-    import time
-
-    for attempt in range(10):
-        try:
-            mod = importlib.import_module("ossauth")
-            importlib.import_module("ossauth.testing")
-            return mod
-        except ImportError:
-            if attempt == 9:
-                raise
-            for name in [m for m in sys.modules if m == "ossauth" or m.startswith("ossauth.")]:
-                del sys.modules[name]
-            time.sleep(30)
-
-
-ossauth = _import_ossauth()
+ossauth = import_ossauth(attempts=10, delay=30)
 from ossauth.testing import frozen_time  # noqa: E402
 
 EXAMPLES = 300

@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import oss2  # noqa: E402
 import oss2.exceptions  # noqa: E402
+from ossauth_import import import_ossauth  # noqa: E402
 from oss_server import (  # noqa: E402
     DEFAULT_BUCKET,
     DEFAULT_REGION,
@@ -40,23 +41,7 @@ from oss_server import (  # noqa: E402
 )
 
 
-def _import_ossauth(attempts=20, delay=0.5):
-    """ossauth may be briefly unimportable while it is being reinstalled: retry a little."""
-    last = None
-    for _ in range(attempts):
-        try:
-            import ossauth  # noqa: F401
-
-            return ossauth
-        except ImportError as e:  # pragma: no cover - depends on a concurrent reinstall
-            last = e
-            for name in [m for m in sys.modules if m == "ossauth" or m.startswith("ossauth.")]:
-                del sys.modules[name]
-            time.sleep(delay)
-    raise last
-
-
-ossauth = _import_ossauth()
+ossauth = import_ossauth(attempts=20, delay=0.5)
 
 BUCKET = DEFAULT_BUCKET
 REGION = DEFAULT_REGION

@@ -56,6 +56,7 @@ from fake_services import (  # noqa: E402
     FakeImds,
     FakeSts,
     format_expiration,
+    make_oidc_token,
     parse_expiration,
     refused_url,
 )
@@ -150,21 +151,12 @@ def failure_records(caplog, source, level=logging.WARNING):
             and r.getMessage().startswith(source + ":")]
 
 
-def make_jwt(subject):
-    def b64(obj):
-        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
-
-    payload = {"iss": "https://oidc-ack.example", "sub": "system:serviceaccount:ns:" + subject,
-               "aud": ["sts.aliyuncs.com"], "jti": secrets.token_hex(8)}
-    return "%s.%s.%s" % (b64({"alg": "RS256", "kid": "k1"}), b64(payload), secrets.token_urlsafe(48))
-
-
 def unsigned(params):
     return {k: v for k, v in params.items() if k != "Signature"}
 
 
 # ---------------------------------------------------------------------------------------------
-# fixtures: one server of each kind per module, reset before each test
+# fixtures: fresh fakes per test (conftest.py), accepting this module's role and keys
 # ---------------------------------------------------------------------------------------------
 
 
@@ -182,12 +174,9 @@ def sts_keys():
     return {AK_ID: AK_SECRET, SRC_ID: (SRC_SECRET, SRC_TOKEN)}
 
 
-@pytest.fixture
-def oidc_token(tmp_path):
-    token = make_jwt("net-sa")
-    path = tmp_path / "token"
-    path.write_text(token)
-    return str(path), token
+# ---------------------------------------------------------------------------------------------
+# A source kind and its fake
+# ---------------------------------------------------------------------------------------------
 
 
 class Source:
@@ -653,7 +642,7 @@ def check_oidc_call(call, token, session=SESSION):
 
 
 def test_oidc_assume_role_with_the_token_file(sts, tmp_path):
-    token = make_jwt("pod-sa")
+    token = make_oidc_token("pod-sa")
     path = tmp_path / "rrsa-token"
     path.write_text(token)
     sts.expected_oidc_token = token
@@ -671,7 +660,7 @@ def test_oidc_token_file_is_read_again_on_refresh(sts, tmp_path):
     sts.max_clock_skew = None
     t0 = int(time.time())
     path = tmp_path / "token"
-    token1, token2 = make_jwt("sa-1"), make_jwt("sa-2")
+    token1, token2 = make_oidc_token("sa-1"), make_oidc_token("sa-2")
     path.write_text(token1)
     first_served = FakeCredentials.random(expiration=t0 + HOUR)
     sts.next_credentials = first_served
@@ -716,7 +705,7 @@ def test_oidc_token_file_missing(sts, tmp_path):
 
 def test_oidc_token_rejected_by_sts(sts, oidc_token):
     path, token = oidc_token
-    sts.expected_oidc_token = make_jwt("someone-else")
+    sts.expected_oidc_token = make_oidc_token("someone-else")
     p = ossauth.OidcRoleArnCredentialsProvider(ROLE_ARN, OIDC_PROVIDER_ARN, path, sts_endpoint=sts.url, **QUICK)
     text, _ = fetch_error(p)
     assert text.startswith("OIDC role ARN (%s): " % ROLE_ARN), text
