@@ -16,7 +16,7 @@ Shared helpers that are not fixtures live in modules named for what they hold:
 ``waiting.py`` (time limits, ``wait_for``), ``oss2_requests.py`` (``make_request``),
 ``credential_shapes.py`` (duck-typed credentials), ``upstream.py`` (a fetch for the refreshing
 tests), ``oss_v2_clients.py`` (oss-v2 clients of the fake OSS), ``fake_http.py`` (the HTTP
-plumbing of every fake), ``ossauth_import.py`` (importing ossauth during a reinstall).
+plumbing of every fake), ``ossauth_import.py`` (importing ossauth during a reinstall), ``forking.py`` (``run_in_fork``).
 
 ``clean_env``: no credential variable and no proxy in the environment.
 """

@@ -13,6 +13,7 @@ import ossauth
 from ossauth.testing import frozen_time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from forking import run_in_fork  # noqa: E402
 from upstream import Upstream  # noqa: E402
 from waiting import DEADLINE, HANG, wait_for  # noqa: E402
 
@@ -214,25 +215,9 @@ def test_fork_during_a_slow_refresh_child_refreshes_on_its_own():
         waiter.start()
         # a refresh is now in flight in the parent, blocked on the gate
         assert entered.wait(DEADLINE), "the parent's refresh never started"
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                code = 0 if p.get_credentials().access_key_id == "pid%d" % os.getpid() else 2
-            finally:
-                os._exit(code)
         try:
-            end = time.monotonic() + DEADLINE
-            while True:
-                done, status = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    break
-                if time.monotonic() > end:
-                    os.kill(pid, 9)
-                    os.waitpid(pid, 0)
-                    pytest.fail("the forked child hung")
-                time.sleep(0.01)
-            assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+            child_pid, served = run_in_fork(lambda: [os.getpid(), p.get_credentials().access_key_id])
+            assert served == "pid%d" % child_pid
         finally:
             gate.set()
             waiter.join(DEADLINE)
