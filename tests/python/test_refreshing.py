@@ -921,14 +921,7 @@ def test_expiration_drives_a_refresh_for_a_foreign_shape():
 FC_ENV = ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN")
 
 
-@pytest.fixture
-def no_fc_env(monkeypatch):
-    for name in FC_ENV:
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
-
-
-def test_function_compute_reads_the_context_and_again_after_the_interval(no_fc_env):
+def test_function_compute_reads_the_context_and_again_after_the_interval(clean_env):
     context = types.SimpleNamespace(
         request_id="r", credentials=types.SimpleNamespace(
             access_key_id="STS.fc1", access_key_secret="fc-secret-1", security_token="fc-token-1"))
@@ -950,7 +943,7 @@ def test_function_compute_reads_the_context_and_again_after_the_interval(no_fc_e
         assert p.get_credentials().access_key_id == "STS.fc2"
 
 
-def test_function_compute_custom_interval(no_fc_env):
+def test_function_compute_custom_interval(clean_env):
     context = types.SimpleNamespace(credentials=types.SimpleNamespace(
         access_key_id="STS.fc", access_key_secret="s", security_token="t"))
     p = ossauth.FunctionComputeCredentialsProvider(context, refresh_interval=60)
@@ -960,16 +953,16 @@ def test_function_compute_custom_interval(no_fc_env):
         assert p.get_credentials() is first and p._fetch_count() == 2
 
 
-def test_function_compute_environment(no_fc_env):
-    no_fc_env.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.env")
-    no_fc_env.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret")
-    no_fc_env.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "env-token")
+def test_function_compute_environment(clean_env):
+    clean_env.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.env")
+    clean_env.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret")
+    clean_env.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "env-token")
     for context in (None, types.SimpleNamespace(credentials=None), types.SimpleNamespace()):
         p = ossauth.FunctionComputeCredentialsProvider(context)
         with frozen_time(T0):
             c = p.get_credentials()
         assert (c.access_key_id, c.access_key_secret, c.security_token) == ("STS.env", "env-secret", "env-token")
-    no_fc_env.delenv("ALIBABA_CLOUD_SECURITY_TOKEN")
+    clean_env.delenv("ALIBABA_CLOUD_SECURITY_TOKEN")
     with frozen_time(T0):
         c = ossauth.FunctionComputeCredentialsProvider().get_credentials()
     assert c.security_token is None and c.access_key_id == "STS.env"
@@ -977,7 +970,7 @@ def test_function_compute_environment(no_fc_env):
     p = ossauth.FunctionComputeCredentialsProvider()
     with frozen_time(T0):
         first = p.get_credentials()
-    no_fc_env.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.env2")
+    clean_env.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.env2")
     with frozen_time(T0 + 300):
         p.get_credentials()
         wait_for(lambda: p.get_credentials() is not first, "the environment re-read")
@@ -985,9 +978,9 @@ def test_function_compute_environment(no_fc_env):
 
 
 @pytest.mark.parametrize("present", [(), ("ALIBABA_CLOUD_ACCESS_KEY_ID",), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET",)])
-def test_function_compute_without_context_or_environment_is_an_error(no_fc_env, present):
+def test_function_compute_without_context_or_environment_is_an_error(clean_env, present):
     for name in present:
-        no_fc_env.setenv(name, "x")
+        clean_env.setenv(name, "x")
     p = ossauth.FunctionComputeCredentialsProvider(types.SimpleNamespace(credentials=None))
     with frozen_time(T0):
         with pytest.raises(ossauth.CredentialsError) as e:
