@@ -7,22 +7,22 @@ one provider's credentials throughout; every signature below is checked against 
 signature, computed at the same frozen instant, with one provider or the other.
 """
 
+import functools
 import sys
 import threading
 
 import oss2
 import pytest
-from oss2 import http
 
 import ossauth
 from ossauth.testing import frozen_time
+from oss2_requests import make_request
+from waiting import DEADLINE
 
 T = 1700000000
 A = ("LTAI-provider-a", "secret-a", "token-a")
 B = ("LTAI-provider-b", "secret-b", "")
 VERSIONS = {"v1": "ProviderAuth", "v2": "ProviderAuthV2", "v4": "ProviderAuthV4"}
-#: Generous: these waits take microseconds unless something is broken.
-DEADLINE = 60
 
 
 class PyProvider(object):
@@ -38,9 +38,8 @@ class PyProvider(object):
         return oss2.credentials.Credentials(*self.creds)
 
 
-def request():
-    return http.Request("PUT", "https://b.oss-cn-hangzhou.aliyuncs.com/k", params={"uploadId": "u"},
-                        headers={"x-oss-meta-a": "1"}, region="cn-hangzhou", product="oss")
+request = functools.partial(make_request, "PUT", "https://b.oss-cn-hangzhou.aliyuncs.com/k", params={"uploadId": "u"},
+                            headers={"x-oss-meta-a": "1"})
 
 
 def sign(auth, op):

@@ -27,12 +27,10 @@ KEYS = [
 
 
 @pytest.fixture
-def env(monkeypatch, tmp_path):
+def env(clean_env, tmp_path):
     # The default chain reads the environment, then files under HOME, then the ECS metadata
     # service: each test controls all three.
-    for name in list(os.environ):
-        if name.startswith(("OSS_", "ALIBABA_CLOUD_")):
-            monkeypatch.delenv(name)
+    monkeypatch = clean_env
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
     monkeypatch.setenv("OSS_ACCESS_KEY_ID", AK)

@@ -12,6 +12,7 @@
 """
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import logging
@@ -19,11 +20,12 @@ import logging
 import oss2
 import oss2.credentials
 import oss2.exceptions
-import oss2.http
 import pytest
 
 import ossauth
 from ossauth.testing import frozen_time
+import oss2_requests
+from credential_shapes import GetterCredentials
 
 UTC = dt.timezone.utc
 T = 1700000000
@@ -32,34 +34,11 @@ SK = "CredApiSecret-Zq7Xw2Lm9Np4Rt6V"
 TOKEN = "CAIS+CredApiToken/q1w2e3r4t5y6u7i8o9p0=="
 REGION = "cn-hangzhou"
 
-ENV_NAMES = [
-    "OSS_ACCESS_KEY_ID",
-    "OSS_ACCESS_KEY_SECRET",
-    "OSS_SESSION_TOKEN",
-    "ALIBABA_CLOUD_ACCESS_KEY_ID",
-    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-    "ALIBABA_CLOUD_SECURITY_TOKEN",
-]
-
 AUTH_CLASSES = {"v1": "ProviderAuth", "v2": "ProviderAuthV2", "v4": "ProviderAuthV4"}
 
 
-@pytest.fixture
-def clean_env(monkeypatch):
-    for name in ENV_NAMES:
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
-
-
-def make_request(method="PUT"):
-    return oss2.http.Request(
-        method,
-        "https://bkt.oss-cn-hangzhou.aliyuncs.com/dir/obj.txt",
-        headers={"Content-Type": "text/plain", "x-oss-meta-a": "b"},
-        params={"acl": "", "prefix": "p q"},
-        region=REGION,
-        product="oss",
-    )
+make_request = functools.partial(oss2_requests.make_request, "PUT", headers={"Content-Type": "text/plain",
+                                  "x-oss-meta-a": "b"}, params={"acl": "", "prefix": "p q"}, region=REGION)
 
 
 def sign(auth, op):
@@ -498,22 +477,6 @@ def test_ossauth_env_provider_inside_oss2_auth(clean_env, version, op):
     ours = sign(cls(ossauth.EnvironmentVariableCredentialsProvider()), op)
     theirs = sign(cls(oss2.credentials.EnvironmentVariableCredentialsProvider()), op)
     assert ours == theirs == oss2_reference(version, op, token=TOKEN)
-
-
-class GetterCredentials(object):
-    """oss2-style credentials: getters only."""
-
-    def __init__(self, ak, sk, token):
-        self._v = (ak, sk, token)
-
-    def get_access_key_id(self):
-        return self._v[0]
-
-    def get_access_key_secret(self):
-        return self._v[1]
-
-    def get_security_token(self):
-        return self._v[2]
 
 
 class AttributeCredentials(object):

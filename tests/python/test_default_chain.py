@@ -281,15 +281,8 @@ def home(tmp_path):
 
 
 @pytest.fixture
-def sts():
-    with FakeSts() as fake:
-        yield fake
-
-
-@pytest.fixture
-def uri():
-    with FakeCredentialsUri(fixed_credentials()) as fake:
-        yield fake
+def uri_credentials():
+    return fixed_credentials()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,27 +28,11 @@ from hypothesis import strategies as st
 sys.path.insert(0, os.path.dirname(__file__))
 
 import strategies as S  # noqa: E402
+from credential_shapes import GetterCredentials  # noqa: E402
+from ossauth_import import import_ossauth  # noqa: E402
 
 
-def _import_ossauth():
-    # Another engineer reinstalls the package from time to time: retry briefly.
-    import importlib
-    import time
-
-    for attempt in range(10):
-        try:
-            mod = importlib.import_module("ossauth")
-            importlib.import_module("ossauth.testing")
-            return mod
-        except ImportError:
-            if attempt == 9:
-                raise
-            for name in [m for m in sys.modules if m == "ossauth" or m.startswith("ossauth.")]:
-                del sys.modules[name]
-            time.sleep(30)
-
-
-ossauth = _import_ossauth()
+ossauth = import_ossauth(attempts=10, delay=30)
 from ossauth.testing import frozen_time  # noqa: E402
 
 EXAMPLES = 300
@@ -525,27 +509,11 @@ def test_no_additional_headers_argument(kind, version):
 # ============================================================================================
 
 
-class CustomCredentials(object):
-    """Only the three getters, no attributes."""
-
-    def __init__(self, ak, sk, token):
-        self._v = (ak, sk, token)
-
-    def get_access_key_id(self):
-        return self._v[0]
-
-    def get_access_key_secret(self):
-        return self._v[1]
-
-    def get_security_token(self):
-        return self._v[2]
-
-
 class CustomProvider(object):
     """Any object with ``get_credentials()``."""
 
     def __init__(self, ak, sk, token):
-        self._c = CustomCredentials(ak, sk, token)
+        self._c = GetterCredentials(ak, sk, token)
 
     def get_credentials(self):
         return self._c

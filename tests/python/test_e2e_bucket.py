@@ -32,32 +32,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import oss2  # noqa: E402
 import oss2.exceptions  # noqa: E402
+from ossauth_import import import_ossauth  # noqa: E402
 from oss_server import (  # noqa: E402
     DEFAULT_BUCKET,
     DEFAULT_REGION,
-    OssTestServer,
     _crc64_pure,
     crc64_ecma,
 )
 
 
-def _import_ossauth(attempts=20, delay=0.5):
-    """ossauth may be briefly unimportable while it is being reinstalled: retry a little."""
-    last = None
-    for _ in range(attempts):
-        try:
-            import ossauth  # noqa: F401
-
-            return ossauth
-        except ImportError as e:  # pragma: no cover - depends on a concurrent reinstall
-            last = e
-            for name in [m for m in sys.modules if m == "ossauth" or m.startswith("ossauth.")]:
-                del sys.modules[name]
-            time.sleep(delay)
-    raise last
-
-
-ossauth = _import_ossauth()
+ossauth = import_ossauth(attempts=20, delay=0.5)
 
 BUCKET = DEFAULT_BUCKET
 REGION = DEFAULT_REGION
@@ -71,6 +55,8 @@ STS_TOKEN = (
     "CAIS+gF1q6Ft5B2yfSjIr5bSEvP/gLJv0aKpZ0Tx+2E=Ld3RqfLBgjz2IHhMeXhrAOsWs/4wmWlU6fwdlrp6"
     "SptDRlZ0fUFq1TGaVx9BtN4tc3y7qdo=="
 )
+#: What the fake OSS accepts: an AccessKey and an STS key with its token.
+OSS_KEYS = {AK_ID: AK_SECRET, STS_ID: (STS_SECRET, STS_TOKEN)}
 
 TIMEOUT = 60  # seconds, for the raw ``requests`` calls: only bounds a hang (CI machines are loaded)
 
@@ -161,20 +147,15 @@ _OSS2_BY_VERSION = {"v1": oss2.Auth, "v2": oss2.AuthV2, "v4": oss2.AuthV4}
 
 
 @pytest.fixture(scope="module")
-def server():
-    srv = OssTestServer({AK_ID: AK_SECRET, STS_ID: (STS_SECRET, STS_TOKEN)}, region=REGION, buckets=(BUCKET,))
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+def oss_keys():
+    return OSS_KEYS
 
 
 @pytest.fixture(autouse=True)
-def _fresh(server):
-    server.reset()
+def _fresh(oss_server):
+    oss_server.reset()
     yield
-    server.reset()
+    oss_server.reset()
 
 
 @pytest.fixture(scope="module")
@@ -182,8 +163,8 @@ def session():
     return oss2.Session()
 
 
-def make_bucket(server, auth, session=None, region=REGION):
-    return oss2.Bucket(auth, server.endpoint, BUCKET, region=region, session=session)
+def make_bucket(oss_server, auth, session=None, region=REGION):
+    return oss2.Bucket(auth, oss_server.endpoint, BUCKET, region=region, session=session)
 
 
 @pytest.fixture(params=ALL_CASES, ids=lambda c: c.id)
@@ -192,8 +173,8 @@ def case(request):
 
 
 @pytest.fixture
-def bucket(server, case, session):
-    return make_bucket(server, case.make(), session)
+def bucket(oss_server, case, session):
+    return make_bucket(oss_server, case.make(), session)
 
 
 def _describe(record):
@@ -217,9 +198,9 @@ def _describe(record):
     )
 
 
-def assert_verified(server, mark, case, kind="header", methods=None, count=None):
+def assert_verified(oss_server, mark, case, kind="header", methods=None, count=None):
     """Every request the server saw since ``mark`` had a valid signature of ``case``'s flavour."""
-    recs = server.records[mark:]
+    recs = oss_server.records[mark:]
     assert recs, "the server did not see any request"
     for r in recs:
         assert r.verified, "signature NOT verified: " + _describe(r)
@@ -236,10 +217,10 @@ def assert_verified(server, mark, case, kind="header", methods=None, count=None)
     return recs
 
 
-def assert_rejected(server, mark, code, verified, version=None):
+def assert_rejected(oss_server, mark, code, verified, version=None):
     """The (single) request since ``mark`` was refused with ``code``; ``verified`` says whether
     its signature itself had matched (e.g. expired URL: signature fine, request refused)."""
-    recs = server.records[mark:]
+    recs = oss_server.records[mark:]
     assert len(recs) >= 1, "the server did not see any request"
     r = recs[-1]
     assert not r.accepted, _describe(r)
@@ -284,9 +265,9 @@ SPECIAL_KEYS = [
 # ---------------------------------------------------------------------------------------------
 
 
-def test_put_and_get_object_roundtrip(server, case, bucket):
+def test_put_and_get_object_roundtrip(oss_server, case, bucket):
     data = bytes(range(256)) * 64 + "tail ✓".encode("utf-8")
-    mark = len(server.records)
+    mark = len(oss_server.records)
     put = bucket.put_object("roundtrip/data.bin", data)
     assert put.status == 200
     assert put.etag == _md5_etag(data)
@@ -296,24 +277,24 @@ def test_put_and_get_object_roundtrip(server, case, bucket):
     assert body == data
     assert got.status == 200
     assert got.client_crc == got.server_crc == crc64_ecma(data)
-    assert server.get_stored("roundtrip/data.bin").data == data
-    assert_verified(server, mark, case, methods=["PUT", "GET"])
+    assert oss_server.get_stored("roundtrip/data.bin").data == data
+    assert_verified(oss_server, mark, case, methods=["PUT", "GET"])
 
 
-def test_put_and_get_large_object(server, case, bucket):
+def test_put_and_get_large_object(oss_server, case, bucket):
     data = os.urandom(1024 * 1024 + 17)
-    mark = len(server.records)
+    mark = len(oss_server.records)
     bucket.put_object("large.bin", data)
     got = bucket.get_object("large.bin")
     assert got.read() == data
     assert got.client_crc == got.server_crc
-    assert_verified(server, mark, case, methods=["PUT", "GET"])
+    assert_verified(oss_server, mark, case, methods=["PUT", "GET"])
 
 
-def test_get_object_range(server, case, bucket):
+def test_get_object_range(oss_server, case, bucket):
     data = bytes(range(100))
     bucket.put_object("range.bin", data)
-    mark = len(server.records)
+    mark = len(oss_server.records)
     r = bucket.get_object("range.bin", byte_range=(10, 19))
     assert r.status == 206
     assert r.read() == data[10:20]
@@ -322,18 +303,18 @@ def test_get_object_range(server, case, bucket):
     assert r.read() == data[90:]
     r = bucket.get_object("range.bin", byte_range=(None, 5))
     assert r.read() == data[-5:]
-    recs = assert_verified(server, mark, case, methods=["GET", "GET", "GET"])
+    recs = assert_verified(oss_server, mark, case, methods=["GET", "GET", "GET"])
     for rec in recs:
         assert rec.headers.get("range"), _describe(rec)
         # V2 signs the Range header by default (AdditionalHeaders:range); V1/V4 do not.
         assert rec.additional_headers == (("range",) if case.version == "v2" else ()), _describe(rec)
 
 
-def test_get_object_with_query_parameters(server, case, bucket):
+def test_get_object_with_query_parameters(oss_server, case, bucket):
     """Header-signed request with sub-resource and ordinary query parameters (V1 signs only
     the sub-resources, V2/V4 sign them all)."""
     bucket.put_object("params.txt", b"p")
-    mark = len(server.records)
+    mark = len(oss_server.records)
     params = {
         "response-content-type": "text/csv",
         "response-cache-control": "no-cache",
@@ -344,7 +325,7 @@ def test_get_object_with_query_parameters(server, case, bucket):
     r = bucket.get_object("params.txt", params=dict(params))
     assert r.read() == b"p"
     assert r.headers["Content-Type"] == "text/csv"
-    rec = assert_verified(server, mark, case, count=1)[0]
+    rec = assert_verified(oss_server, mark, case, count=1)[0]
     if case.version == "v1":
         assert rec.string_to_sign.endswith(
             '/%s/params.txt?response-cache-control=no-cache'
@@ -359,10 +340,10 @@ def test_get_object_with_query_parameters(server, case, bucket):
         assert "unicode-param=%E5%80%BC%20%E2%9C%93" in rec.canonical_request
 
 
-def test_head_object(server, case, bucket):
+def test_head_object(oss_server, case, bucket):
     data = b"head me"
     bucket.put_object("head/obj.txt", data, headers={"x-oss-meta-owner": "alice"})
-    mark = len(server.records)
+    mark = len(oss_server.records)
     head = bucket.head_object("head/obj.txt")
     assert head.status == 200
     assert head.content_length == len(data)
@@ -373,36 +354,36 @@ def test_head_object(server, case, bucket):
     meta = bucket.get_object_meta("head/obj.txt")
     assert meta.content_length == len(data)
     assert meta.etag == _md5_etag(data)
-    recs = assert_verified(server, mark, case, methods=["HEAD", "HEAD"])
+    recs = assert_verified(oss_server, mark, case, methods=["HEAD", "HEAD"])
     assert "objectMeta" in recs[1].query
     if case.version == "v1":  # objectMeta is a V1 sub-resource: part of the signed resource
         assert recs[1].string_to_sign.endswith("/%s/head/obj.txt?objectMeta" % BUCKET)
 
 
-def test_head_missing_object_is_not_found(server, case, bucket):
-    mark = len(server.records)
+def test_head_missing_object_is_not_found(oss_server, case, bucket):
+    mark = len(oss_server.records)
     with pytest.raises(oss2.exceptions.NotFound) as ei:
         bucket.head_object("no/such/key")
     assert ei.value.status == 404
-    rec = server.records[-1]
+    rec = oss_server.records[-1]
     assert rec.verified and rec.accepted and rec.status == 404, _describe(rec)
-    assert_verified(server, mark, case, methods=["HEAD"])
+    assert_verified(oss_server, mark, case, methods=["HEAD"])
 
 
-def test_object_exists(server, case, bucket):
+def test_object_exists(oss_server, case, bucket):
     bucket.put_object("exists/yes", b"1")
-    mark = len(server.records)
+    mark = len(oss_server.records)
     assert bucket.object_exists("exists/yes") is True
     assert bucket.object_exists("exists/no") is False
-    recs = assert_verified(server, mark, case, methods=["HEAD", "HEAD"])
+    recs = assert_verified(oss_server, mark, case, methods=["HEAD", "HEAD"])
     assert [r.status for r in recs] == [200, 404]
 
 
-def test_list_objects_with_prefix(server, case, bucket):
+def test_list_objects_with_prefix(oss_server, case, bucket):
     keys = ["list/a.txt", "list/b/1", "list/b/2", "list/c d+e", "listless", "other/x"]
     for k in keys:
         bucket.put_object(k, k.encode("utf-8"))
-    mark = len(server.records)
+    mark = len(oss_server.records)
 
     result = bucket.list_objects(prefix="list/")
     assert [o.key for o in result.object_list] == ["list/a.txt", "list/b/1", "list/b/2", "list/c d+e"]
@@ -420,7 +401,7 @@ def test_list_objects_with_prefix(server, case, bucket):
     v2 = [o.key for o in oss2.ObjectIteratorV2(bucket, prefix="list/", max_keys=2)]
     assert v2 == ["list/a.txt", "list/b/1", "list/b/2", "list/c d+e"]
 
-    recs = assert_verified(server, mark, case)
+    recs = assert_verified(oss_server, mark, case)
     assert all(r.method == "GET" and r.path == "/%s/" % BUCKET for r in recs)
     # 2 plain lists + 4 ObjectIterator pages (1 key each) + 2 ObjectIteratorV2 pages (2 keys each)
     assert len(recs) == 2 + 4 + 2, [_describe(r) for r in recs]
@@ -428,20 +409,20 @@ def test_list_objects_with_prefix(server, case, bucket):
     assert any("list-type=2" in r.query and "continuation-token=" in r.query for r in recs)
 
 
-def test_delete_object(server, case, bucket):
+def test_delete_object(oss_server, case, bucket):
     bucket.put_object("delete/me", b"bye")
     assert bucket.object_exists("delete/me")
-    mark = len(server.records)
+    mark = len(oss_server.records)
     result = bucket.delete_object("delete/me")
     assert result.status == 204
-    assert server.get_stored("delete/me") is None
+    assert oss_server.get_stored("delete/me") is None
     assert bucket.object_exists("delete/me") is False
     with pytest.raises(oss2.exceptions.NoSuchKey):
         bucket.get_object("delete/me")
-    assert_verified(server, mark, case, methods=["DELETE", "HEAD", "GET"])
+    assert_verified(oss_server, mark, case, methods=["DELETE", "HEAD", "GET"])
 
 
-def test_custom_headers_and_metadata(server, case, bucket):
+def test_custom_headers_and_metadata(oss_server, case, bucket):
     data = b"<html>meta</html>"
     headers = {
         "Content-Type": "text/html; charset=utf-8",
@@ -452,9 +433,9 @@ def test_custom_headers_and_metadata(server, case, bucket):
         "Cache-Control": "no-cache",
         "Content-Disposition": 'attachment; filename="m.html"',
     }
-    mark = len(server.records)
+    mark = len(oss_server.records)
     bucket.put_object("meta/page.html", data, headers=headers)
-    rec = assert_verified(server, mark, case, methods=["PUT"])[0]
+    rec = assert_verified(oss_server, mark, case, methods=["PUT"])[0]
     # The signed fields really were in the request the server verified.
     assert rec.headers["content-md5"] == headers["Content-MD5"]
     assert rec.headers["content-type"] == headers["Content-Type"]
@@ -468,7 +449,7 @@ def test_custom_headers_and_metadata(server, case, bucket):
         assert "content-type:%s\n" % headers["Content-Type"] in rec.canonical_request
         assert "x-oss-meta-number:42\n" in rec.canonical_request
 
-    stored = server.get_stored("meta/page.html")
+    stored = oss_server.get_stored("meta/page.html")
     assert stored.content_type == "text/html; charset=utf-8"
     assert stored.meta == {
         "x-oss-meta-author": "Alice Example",
@@ -481,39 +462,39 @@ def test_custom_headers_and_metadata(server, case, bucket):
     assert head.headers["x-oss-meta-number"] == "42"
 
     # A Content-MD5 that does not match the body is refused (after the signature checked out).
-    mark = len(server.records)
+    mark = len(oss_server.records)
     with pytest.raises(oss2.exceptions.InvalidDigest):
         bucket.put_object("meta/bad-md5", b"other body", headers={"Content-MD5": headers["Content-MD5"]})
-    rec = server.records[-1]
+    rec = oss_server.records[-1]
     assert rec.verified and rec.accepted and rec.status == 400, _describe(rec)
 
 
 @pytest.mark.parametrize("key", SPECIAL_KEYS)
-def test_special_character_keys(server, case, bucket, key):
+def test_special_character_keys(oss_server, case, bucket, key):
     data = ("content of %s" % key).encode("utf-8")
-    mark = len(server.records)
+    mark = len(oss_server.records)
     bucket.put_object(key, data)
-    assert server.keys() == [key]
+    assert oss_server.keys() == [key]
     assert bucket.get_object(key).read() == data
     assert bucket.head_object(key).content_length == len(data)
     assert bucket.object_exists(key)
     listed = bucket.list_objects(prefix=key)
     assert [o.key for o in listed.object_list] == [key]
-    recs = assert_verified(server, mark, case)
+    recs = assert_verified(oss_server, mark, case)
     assert all(r.key == key for r in recs if r.path != "/%s/" % BUCKET)
 
-    mark = len(server.records)
+    mark = len(oss_server.records)
     url = bucket.sign_url("GET", key, 60)
     resp = requests.get(url, timeout=TIMEOUT)
     assert resp.status_code == 200, resp.text
     assert resp.content == data
-    rec = assert_verified(server, mark, case, kind="presigned", count=1)[0]
+    rec = assert_verified(oss_server, mark, case, kind="presigned", count=1)[0]
     assert rec.key == key
 
-    mark = len(server.records)
+    mark = len(oss_server.records)
     bucket.delete_object(key)
-    assert server.keys() == []
-    assert_verified(server, mark, case, methods=["DELETE"])
+    assert oss_server.keys() == []
+    assert_verified(oss_server, mark, case, methods=["DELETE"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -521,10 +502,10 @@ def test_special_character_keys(server, case, bucket, key):
 # ---------------------------------------------------------------------------------------------
 
 
-def test_presigned_get(server, case, bucket):
+def test_presigned_get(oss_server, case, bucket):
     data = b"presigned content"
     bucket.put_object("signed/get.txt", data)
-    mark = len(server.records)
+    mark = len(oss_server.records)
 
     url = bucket.sign_url("GET", "signed/get.txt", 60)
     resp = requests.get(url, timeout=TIMEOUT)
@@ -545,7 +526,7 @@ def test_presigned_get(server, case, bucket):
     assert resp.status_code == 200, resp.text
     assert resp.headers["Content-Type"] == "application/x-test"
 
-    assert_verified(server, mark, case, kind="presigned", methods=["GET", "GET", "GET"])
+    assert_verified(oss_server, mark, case, kind="presigned", methods=["GET", "GET", "GET"])
 
 
 @pytest.mark.parametrize(
@@ -554,30 +535,30 @@ def test_presigned_get(server, case, bucket):
     [c for c in ALL_CASES if c.version != "v1" and "-sts-" not in c.id.replace("provider-sts", "")],
     ids=lambda c: c.id,
 )
-def test_presigned_with_additional_headers(server, case, bucket):
+def test_presigned_with_additional_headers(oss_server, case, bucket):
     bucket.put_object("signed/extra.txt", b"extra")
     headers = {"X-Custom-Header": "abc", "x-oss-meta-q": "1"}
     url = bucket.sign_url("GET", "signed/extra.txt", 60, headers=headers, additional_headers=["X-Custom-Header"])
     assert dict(parse_qsl(urlsplit(url).query))["x-oss-additional-headers"] == "x-custom-header"
-    mark = len(server.records)
+    mark = len(oss_server.records)
     resp = requests.get(url, headers=headers, timeout=TIMEOUT)
     assert resp.status_code == 200, resp.text
-    rec = assert_verified(server, mark, case, kind="presigned", count=1)[0]
+    rec = assert_verified(oss_server, mark, case, kind="presigned", count=1)[0]
     assert rec.additional_headers == ("x-custom-header",)
     # The additional header is covered by the signature.
-    mark = len(server.records)
+    mark = len(oss_server.records)
     resp = requests.get(url, headers={"X-Custom-Header": "abd", "x-oss-meta-q": "1"}, timeout=TIMEOUT)
     assert resp.status_code == 403 and _error_code(resp)[0] == "SignatureDoesNotMatch"
-    assert_rejected(server, mark, "SignatureDoesNotMatch", verified=False, version=case.version)
+    assert_rejected(oss_server, mark, "SignatureDoesNotMatch", verified=False, version=case.version)
 
 
-def test_presigned_put(server, case, bucket):
-    mark = len(server.records)
+def test_presigned_put(oss_server, case, bucket):
+    mark = len(oss_server.records)
     headers = {"Content-Type": "text/plain", "x-oss-meta-via": "presigned"}
     url = bucket.sign_url("PUT", "signed/put.txt", 60, headers=headers)
     resp = requests.put(url, data=b"uploaded via url", headers=headers, timeout=TIMEOUT)
     assert resp.status_code == 200, resp.text
-    stored = server.get_stored("signed/put.txt")
+    stored = oss_server.get_stored("signed/put.txt")
     assert stored.data == b"uploaded via url"
     assert stored.content_type == "text/plain"
     assert stored.meta == {"x-oss-meta-via": "presigned"}
@@ -586,45 +567,45 @@ def test_presigned_put(server, case, bucket):
     url = bucket.sign_url("PUT", "signed/put2.bin", 60)
     result = bucket.put_object_with_url(url, b"\x00\x01binary")
     assert result.crc == crc64_ecma(b"\x00\x01binary")
-    assert server.get_stored("signed/put2.bin").data == b"\x00\x01binary"
-    assert_verified(server, mark, case, kind="presigned", methods=["PUT", "PUT"])
+    assert oss_server.get_stored("signed/put2.bin").data == b"\x00\x01binary"
+    assert_verified(oss_server, mark, case, kind="presigned", methods=["PUT", "PUT"])
 
     # Sending a different Content-Type than the one signed breaks the signature.
     url = bucket.sign_url("PUT", "signed/put3.txt", 60, headers=headers)
-    mark = len(server.records)
+    mark = len(oss_server.records)
     resp = requests.put(
         url, data=b"x", headers={"Content-Type": "text/html", "x-oss-meta-via": "presigned"}, timeout=TIMEOUT
     )
     assert resp.status_code == 403
     assert _error_code(resp)[0] == "SignatureDoesNotMatch"
-    assert server.get_stored("signed/put3.txt") is None
-    assert_rejected(server, mark, "SignatureDoesNotMatch", verified=False, version=case.version)
+    assert oss_server.get_stored("signed/put3.txt") is None
+    assert_rejected(oss_server, mark, "SignatureDoesNotMatch", verified=False, version=case.version)
 
 
-def test_presigned_url_expires(server, case, bucket):
+def test_presigned_url_expires(oss_server, case, bucket):
     bucket.put_object("expiring.txt", b"soon gone")
     url = bucket.sign_url("GET", "expiring.txt", 60)
 
-    mark = len(server.records)
+    mark = len(oss_server.records)
     assert requests.get(url, timeout=TIMEOUT).status_code == 200
-    server.advance_clock(30)  # still inside the 60 s window
+    oss_server.advance_clock(30)  # still inside the 60 s window
     assert requests.get(url, timeout=TIMEOUT).status_code == 200
-    assert_verified(server, mark, case, kind="presigned", count=2)
+    assert_verified(oss_server, mark, case, kind="presigned", count=2)
 
-    server.advance_clock(40)  # 70 s after signing: expired
-    mark = len(server.records)
+    oss_server.advance_clock(40)  # 70 s after signing: expired
+    mark = len(oss_server.records)
     resp = requests.get(url, timeout=TIMEOUT)
     assert resp.status_code == 403
     code, message = _error_code(resp)
     assert code == "AccessDenied" and "expired" in message
     # The signature itself still matched: the URL was refused only because of the time.
-    assert_rejected(server, mark, "AccessDenied", verified=True, version=case.version)
+    assert_rejected(oss_server, mark, "AccessDenied", verified=True, version=case.version)
 
     with pytest.raises(oss2.exceptions.AccessDenied):
         bucket.get_object_with_url(url)
 
 
-def test_presigned_url_signed_in_the_past_is_expired(server, case, bucket):
+def test_presigned_url_signed_in_the_past_is_expired(oss_server, case, bucket):
     """A URL signed an hour ago for 60 s is refused (uses ossauth's clock pinning for
     ossauth auths and the same patching of oss2's clocks for oss2 auths)."""
     from ossauth.testing import frozen_time
@@ -632,11 +613,11 @@ def test_presigned_url_signed_in_the_past_is_expired(server, case, bucket):
     bucket.put_object("old.txt", b"old")
     with frozen_time(time.time() - 3600, oss2=True):
         url = bucket.sign_url("GET", "old.txt", 60)
-    mark = len(server.records)
+    mark = len(oss_server.records)
     resp = requests.get(url, timeout=TIMEOUT)
     assert resp.status_code == 403, resp.text
     assert _error_code(resp)[0] == "AccessDenied"
-    assert_rejected(server, mark, "AccessDenied", verified=True, version=case.version)
+    assert_rejected(oss_server, mark, "AccessDenied", verified=True, version=case.version)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -644,17 +625,17 @@ def test_presigned_url_signed_in_the_past_is_expired(server, case, bucket):
 # ---------------------------------------------------------------------------------------------
 
 
-def test_wrong_secret_is_signature_does_not_match(server, case, session):
-    bad = make_bucket(server, case.make(secret="definitely-not-the-secret"), session)
+def test_wrong_secret_is_signature_does_not_match(oss_server, case, session):
+    bad = make_bucket(oss_server, case.make(secret="definitely-not-the-secret"), session)
 
-    mark = len(server.records)
+    mark = len(oss_server.records)
     with pytest.raises(oss2.exceptions.SignatureDoesNotMatch) as ei:
         bad.put_object("wrong/secret.txt", b"nope")
     e = ei.value
     assert e.status == 403
     assert e.details["Code"] == "SignatureDoesNotMatch"
     string_to_sign = e.details["StringToSign"]
-    rec = assert_rejected(server, mark, "SignatureDoesNotMatch", verified=False, version=case.version)
+    rec = assert_rejected(oss_server, mark, "SignatureDoesNotMatch", verified=False, version=case.version)
     assert rec.access_key_id == case.key_id
     assert string_to_sign == rec.string_to_sign
     if case.version == "v1":
@@ -665,7 +646,7 @@ def test_wrong_secret_is_signature_does_not_match(server, case, session):
     else:
         assert string_to_sign.startswith("OSS4-HMAC-SHA256\n")
         assert e.details["CanonicalRequest"].startswith("PUT\n/%s/wrong/secret.txt\n" % BUCKET)
-    assert server.get_stored("wrong/secret.txt") is None
+    assert oss_server.get_stored("wrong/secret.txt") is None
 
     # GET and HEAD (HEAD: the error arrives base64-encoded in x-oss-err).
     with pytest.raises(oss2.exceptions.SignatureDoesNotMatch):
@@ -674,78 +655,78 @@ def test_wrong_secret_is_signature_does_not_match(server, case, session):
         bad.head_object("whatever")
     with pytest.raises(oss2.exceptions.SignatureDoesNotMatch):
         bad.list_objects(prefix="x")
-    recs = server.records[mark:]
+    recs = oss_server.records[mark:]
     assert len(recs) == 4 and all(r.error_code == "SignatureDoesNotMatch" and not r.verified for r in recs)
 
     # A presigned URL made with the wrong secret.
-    mark = len(server.records)
+    mark = len(oss_server.records)
     resp = requests.get(bad.sign_url("GET", "whatever", 60), timeout=TIMEOUT)
     assert resp.status_code == 403
     assert _error_code(resp)[0] == "SignatureDoesNotMatch"
-    assert_rejected(server, mark, "SignatureDoesNotMatch", verified=False, version=case.version)
+    assert_rejected(oss_server, mark, "SignatureDoesNotMatch", verified=False, version=case.version)
 
 
-def test_unknown_access_key_id(server, case, session):
-    bad = make_bucket(server, case.make(key_id="LTAI5tNoSuchKeyId"), session)
-    mark = len(server.records)
+def test_unknown_access_key_id(oss_server, case, session):
+    bad = make_bucket(oss_server, case.make(key_id="LTAI5tNoSuchKeyId"), session)
+    mark = len(oss_server.records)
     with pytest.raises(oss2.exceptions.ServerError) as ei:
         bad.get_object("k")
     assert ei.value.status == 403
     assert ei.value.code == "InvalidAccessKeyId"
-    rec = assert_rejected(server, mark, "InvalidAccessKeyId", verified=False, version=case.version)
+    rec = assert_rejected(oss_server, mark, "InvalidAccessKeyId", verified=False, version=case.version)
     assert rec.access_key_id == "LTAI5tNoSuchKeyId"
 
 
-def test_request_time_too_skewed(server, case, bucket):
+def test_request_time_too_skewed(oss_server, case, bucket):
     """Header signatures carry the signing time; the server refuses one an hour off, which
     proves the auth signs with the current time."""
     bucket.put_object("skew.txt", b"x")
     for offset in (3600, -7200):
-        server.advance_clock(offset)
-        mark = len(server.records)
+        oss_server.advance_clock(offset)
+        mark = len(oss_server.records)
         with pytest.raises(oss2.exceptions.ServerError) as ei:
             bucket.get_object("skew.txt")
         assert ei.value.status == 403 and ei.value.code == "RequestTimeTooSkewed"
-        assert_rejected(server, mark, "RequestTimeTooSkewed", verified=True, version=case.version)
-    server.advance_clock(3600)  # back to real time
-    mark = len(server.records)
+        assert_rejected(oss_server, mark, "RequestTimeTooSkewed", verified=True, version=case.version)
+    oss_server.advance_clock(3600)  # back to real time
+    mark = len(oss_server.records)
     assert bucket.get_object("skew.txt").read() == b"x"
-    assert_verified(server, mark, case, count=1)
+    assert_verified(oss_server, mark, case, count=1)
 
 
 @pytest.mark.parametrize("case", STS_CASES, ids=lambda c: c.id)
-def test_sts_wrong_token_is_refused(server, case, session):
-    bad = make_bucket(server, case.make(token="CAIS-some-other-token=="), session)
-    mark = len(server.records)
+def test_sts_wrong_token_is_refused(oss_server, case, session):
+    bad = make_bucket(oss_server, case.make(token="CAIS-some-other-token=="), session)
+    mark = len(oss_server.records)
     with pytest.raises(oss2.exceptions.ServerError) as ei:
         bad.get_object("k")
     assert ei.value.status == 403 and ei.value.code == "InvalidSecurityToken"
     # The (wrong) token was signed consistently: only the token check failed.
-    assert_rejected(server, mark, "InvalidSecurityToken", verified=True, version=case.version)
+    assert_rejected(oss_server, mark, "InvalidSecurityToken", verified=True, version=case.version)
 
-    mark = len(server.records)
+    mark = len(oss_server.records)
     resp = requests.get(bad.sign_url("GET", "k", 60), timeout=TIMEOUT)
     assert resp.status_code == 403 and _error_code(resp)[0] == "InvalidSecurityToken"
-    assert_rejected(server, mark, "InvalidSecurityToken", verified=True, version=case.version)
+    assert_rejected(oss_server, mark, "InvalidSecurityToken", verified=True, version=case.version)
 
 
 @pytest.mark.parametrize("case", STS_CASES, ids=lambda c: c.id)
-def test_sts_missing_token_is_refused(server, case, session):
+def test_sts_missing_token_is_refused(oss_server, case, session):
     plain = _PLAIN[(case.impl, case.version)](STS_ID, STS_SECRET)
-    bad = make_bucket(server, plain, session)
-    mark = len(server.records)
+    bad = make_bucket(oss_server, plain, session)
+    mark = len(oss_server.records)
     with pytest.raises(oss2.exceptions.ServerError) as ei:
         bad.put_object("k", b"v")
     assert ei.value.status == 403 and ei.value.code == "InvalidSecurityToken"
-    assert_rejected(server, mark, "InvalidSecurityToken", verified=True, version=case.version)
-    assert server.get_stored("k") is None
+    assert_rejected(oss_server, mark, "InvalidSecurityToken", verified=True, version=case.version)
+    assert oss_server.get_stored("k") is None
 
 
 @pytest.mark.parametrize("case", STS_CASES, ids=lambda c: c.id)
-def test_sts_token_is_sent_and_signed(server, case, bucket):
-    mark = len(server.records)
+def test_sts_token_is_sent_and_signed(oss_server, case, bucket):
+    mark = len(oss_server.records)
     bucket.put_object("sts.txt", b"sts")
-    rec = assert_verified(server, mark, case, count=1)[0]
+    rec = assert_verified(oss_server, mark, case, count=1)[0]
     assert rec.headers["x-oss-security-token"] == STS_TOKEN
     if case.version in ("v1", "v2"):
         assert "x-oss-security-token:%s\n" % STS_TOKEN in rec.string_to_sign
@@ -756,21 +737,21 @@ def test_sts_token_is_sent_and_signed(server, case, bucket):
     query = dict(parse_qsl(urlsplit(url).query))
     token_param = "x-oss-security-token" if case.version == "v4" else "security-token"
     assert query[token_param] == STS_TOKEN
-    mark = len(server.records)
+    mark = len(oss_server.records)
     assert requests.get(url, timeout=TIMEOUT).content == b"sts"
-    assert_verified(server, mark, case, kind="presigned", count=1)
+    assert_verified(oss_server, mark, case, kind="presigned", count=1)
 
 
-def test_service_list_buckets(server, case, session):
-    server.create_bucket("another-bucket")
-    service = oss2.Service(case.make(), server.endpoint, region=REGION, session=session)
-    mark = len(server.records)
+def test_service_list_buckets(oss_server, case, session):
+    oss_server.create_bucket("another-bucket")
+    service = oss2.Service(case.make(), oss_server.endpoint, region=REGION, session=session)
+    mark = len(oss_server.records)
     result = service.list_buckets()
     assert [b.name for b in result.buckets] == ["another-bucket", BUCKET]
     assert [b.name for b in oss2.BucketIterator(service, max_keys=1)] == ["another-bucket", BUCKET]
     result = service.list_buckets(prefix="test-")
     assert [b.name for b in result.buckets] == [BUCKET]
-    recs = assert_verified(server, mark, case)
+    recs = assert_verified(oss_server, mark, case)
     assert all(r.path == "/" and r.bucket == "" and r.method == "GET" for r in recs)
     if case.version == "v1":
         assert all(r.string_to_sign.endswith("\n/") for r in recs)
@@ -811,33 +792,33 @@ def test_crc64_matches_reference():
     assert crc64_ecma(b"") == 0
 
 
-def test_anonymous_request_is_refused(server):
-    mark = len(server.records)
-    resp = requests.get("%s/%s/some-key" % (server.endpoint, BUCKET), timeout=TIMEOUT)
+def test_anonymous_request_is_refused(oss_server):
+    mark = len(oss_server.records)
+    resp = requests.get("%s/%s/some-key" % (oss_server.endpoint, BUCKET), timeout=TIMEOUT)
     assert resp.status_code == 403
     assert _error_code(resp)[0] == "AccessDenied"
-    rec = server.records[mark]
+    rec = oss_server.records[mark]
     assert rec.kind == "anonymous" and not rec.verified and not rec.accepted
-    resp = requests.put("%s/%s/some-key" % (server.endpoint, BUCKET), data=b"x", timeout=TIMEOUT)
+    resp = requests.put("%s/%s/some-key" % (oss_server.endpoint, BUCKET), data=b"x", timeout=TIMEOUT)
     assert resp.status_code == 403
-    assert server.get_stored("some-key") is None
+    assert oss_server.get_stored("some-key") is None
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_server_rejects_tampered_signature(server, session, version):
+def test_server_rejects_tampered_signature(oss_server, session, version):
     """oss2's own auth: right secret accepted, wrong secret / flipped signature refused."""
-    good = make_bucket(server, _OSS2_BY_VERSION[version](AK_ID, AK_SECRET), session)
-    bad = make_bucket(server, _OSS2_BY_VERSION[version](AK_ID, AK_SECRET + "x"), session)
+    good = make_bucket(oss_server, _OSS2_BY_VERSION[version](AK_ID, AK_SECRET), session)
+    bad = make_bucket(oss_server, _OSS2_BY_VERSION[version](AK_ID, AK_SECRET + "x"), session)
     good.put_object("tamper.txt", b"t")
-    assert server.records[-1].verified
+    assert oss_server.records[-1].verified
 
-    mark = len(server.records)
+    mark = len(oss_server.records)
     with pytest.raises(oss2.exceptions.SignatureDoesNotMatch):
         bad.get_object("tamper.txt")
     with pytest.raises(oss2.exceptions.SignatureDoesNotMatch):
         bad.put_object("tamper2.txt", b"t")
-    assert server.get_stored("tamper2.txt") is None
-    recs = server.records[mark:]
+    assert oss_server.get_stored("tamper2.txt") is None
+    recs = oss_server.records[mark:]
     assert [r.error_code for r in recs] == ["SignatureDoesNotMatch"] * 2
     assert all(r.version == version and not r.verified for r in recs)
 
@@ -864,11 +845,11 @@ def test_server_rejects_tampered_signature(server, session, version):
         with_params(params, path="/%s/other.txt" % BUCKET),
         with_params(params + [("x-oss-process", "image/resize,w_10")]),
     ):
-        mark = len(server.records)
+        mark = len(oss_server.records)
         resp = requests.get(bad_url, timeout=TIMEOUT)
         assert resp.status_code == 403, bad_url
         assert _error_code(resp)[0] == "SignatureDoesNotMatch", resp.text
-        assert not server.records[mark].verified
+        assert not oss_server.records[mark].verified
 
     # Tampering with the expiry must break the signature, not extend the URL's life.
     exp_name = {"v1": "Expires", "v2": "x-oss-expires", "v4": "x-oss-expires"}[version]
@@ -878,21 +859,21 @@ def test_server_rejects_tampered_signature(server, session, version):
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_server_checks_what_each_version_signs(server, session, version):
+def test_server_checks_what_each_version_signs(oss_server, session, version):
     """Change parts of a request after signing: signed parts must be refused, unsigned ones not."""
-    good = make_bucket(server, _OSS2_BY_VERSION[version](AK_ID, AK_SECRET), session)
+    good = make_bucket(oss_server, _OSS2_BY_VERSION[version](AK_ID, AK_SECRET), session)
     good.put_object("signed-parts.txt", b"0123456789")
 
     def run(mutate, expect_ok):
-        b = make_bucket(server, _MutateAfterSigning(_OSS2_BY_VERSION[version](AK_ID, AK_SECRET), mutate), session)
-        mark = len(server.records)
+        b = make_bucket(oss_server, _MutateAfterSigning(_OSS2_BY_VERSION[version](AK_ID, AK_SECRET), mutate), session)
+        mark = len(oss_server.records)
         if expect_ok:
             b.get_object("signed-parts.txt", byte_range=(0, 3)).read()
-            assert server.records[mark].verified
+            assert oss_server.records[mark].verified
         else:
             with pytest.raises(oss2.exceptions.SignatureDoesNotMatch):
                 b.get_object("signed-parts.txt", byte_range=(0, 3))
-            assert not server.records[mark].verified
+            assert not oss_server.records[mark].verified
 
     def set_header(name, value):
         def mutate(req):
@@ -918,12 +899,12 @@ def test_server_checks_what_each_version_signs(server, session, version):
     run(set_param("foo", "bar"), expect_ok=(version == "v1"))
 
 
-def test_server_rejects_wrong_v4_region(server, session):
+def test_server_rejects_wrong_v4_region(oss_server, session):
     for auth in (oss2.AuthV4(AK_ID, AK_SECRET), ossauth.AuthV4(AK_ID, AK_SECRET)):
-        b = make_bucket(server, auth, session, region="cn-beijing")
-        mark = len(server.records)
+        b = make_bucket(oss_server, auth, session, region="cn-beijing")
+        mark = len(oss_server.records)
         with pytest.raises(oss2.exceptions.ServerError) as ei:
             b.get_object("k")
         assert ei.value.status == 400 and ei.value.code == "InvalidArgument"
-        rec = server.records[mark]
+        rec = oss_server.records[mark]
         assert not rec.accepted and rec.version == "v4"

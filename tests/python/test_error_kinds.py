@@ -19,7 +19,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from fake_services import FakeCredentialsUri, FakeImds, FakeSts, refused_url  # noqa: E402
+from fake_services import refused_url  # noqa: E402
 
 import ossauth  # noqa: E402
 from waiting import DEADLINE, HANG, wait_for  # noqa: E402
@@ -37,54 +37,24 @@ SERVICE = ossauth.CredentialsServiceError
 TRANSPORT = ossauth.CredentialsTransportError
 KINDS = (NOT_CONFIGURED, CONFIG, SERVICE, TRANSPORT)
 
-SOURCE_VARS = (
-    "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN",
-    "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
-    "ALIBABA_CLOUD_ECS_METADATA", "ALIBABA_CLOUD_IMDSV1_DISABLED", "ALIBABA_CLOUD_ECS_METADATA_DISABLED",
-    "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_ROLE_SESSION_NAME", "ALIBABA_CLOUD_STS_REGION",
-    "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "ALIBABA_CLOUD_STS_ENDPOINT", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
-    "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_URI", "ALIBABA_CLOUD_CREDENTIALS_FILE",
-    "ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_CONFIG_FILE", "ALIBABA_CLOUD_CLI_PROFILE_DISABLED",
-    "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
-)
-
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch, tmp_path):
-    """None of the sources' variables, no proxy, and an empty home directory."""
-    for name in SOURCE_VARS:
-        monkeypatch.delenv(name, raising=False)
+def _clean_env(clean_env, tmp_path):
+    """None of the sources' variables, no proxy (conftest.py), and an empty home directory."""
     home = tmp_path / "home"
     home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
+    clean_env.setenv("HOME", str(home))
     return home
 
 
-@pytest.fixture(scope="module")
-def imds():
-    with FakeImds(role_name=ROLE) as server:
-        yield server
+@pytest.fixture
+def imds_role():
+    return ROLE
 
 
-@pytest.fixture(scope="module")
-def sts():
-    with FakeSts({AK_ID: AK_SECRET}) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def uri():
-    with FakeCredentialsUri() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _no_faults(request):
-    """Faults set by a test end with it (the servers are shared by the module)."""
-    yield
-    for name in ("imds", "sts", "uri"):
-        if name in request.fixturenames:
-            request.getfixturevalue(name).set_fault(None)
+@pytest.fixture
+def sts_keys():
+    return {AK_ID: AK_SECRET}
 
 
 def assert_kind(exc, kind):

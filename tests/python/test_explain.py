@@ -26,7 +26,6 @@ from urllib.parse import parse_qsl, urlsplit
 import oss2
 import oss2.credentials
 import oss2.exceptions
-import oss2.http
 import pytest
 import requests
 
@@ -34,7 +33,8 @@ import ossauth
 from ossauth.testing import frozen_time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from oss_server import DEFAULT_BUCKET, DEFAULT_REGION, OssTestServer  # noqa: E402
+import oss2_requests  # noqa: E402
+from oss_server import DEFAULT_BUCKET, DEFAULT_REGION  # noqa: E402
 
 T = 1700000000
 T_DATE, T_ISO = "20231114", "20231114T221320Z"  # T, formatted by hand
@@ -63,15 +63,9 @@ def theirs(version, cred="ak"):
 
 def make_request(extra_headers=None):
     headers = {"Content-Type": "text/plain", "Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg==", "x-oss-meta-k": "v w"}
-    headers.update(extra_headers or {})
-    return oss2.http.Request(
-        "PUT",
-        "https://%s.oss-%s.aliyuncs.com/dir/a%%20b.txt" % (BUCKET, REGION),
-        headers=headers,
-        params={"acl": "", "x-oss-process": "image/resize,w_10", "prefix": "a/b c"},
-        region=REGION,
-        product="oss",
-    )
+    return oss2_requests.make_request("PUT", "https://%s.oss-%s.aliyuncs.com/dir/a%%20b.txt" % (BUCKET, REGION),
+                                      headers={**headers, **(extra_headers or {})}, region=REGION,
+                                      params={"acl": "", "x-oss-process": "image/resize,w_10", "prefix": "a/b c"})
 
 
 KEY = "dir/a b.txt"
@@ -263,13 +257,12 @@ class Explaining(object):
 
 
 @pytest.fixture(scope="module")
-def server():
-    with OssTestServer({AK: SK, STS_ID: (STS_SK, TOKEN)}, region=REGION, buckets=(BUCKET,)) as s:
-        yield s
+def oss_keys():
+    return {AK: SK, STS_ID: (STS_SK, TOKEN)}
 
 
-def bucket_for(server, auth):
-    return oss2.Bucket(auth, server.endpoint, BUCKET, region=REGION)
+def bucket_for(oss_server, auth):
+    return oss2.Bucket(auth, oss_server.endpoint, BUCKET, region=REGION)
 
 
 def reported_string_to_sign(details):
@@ -287,10 +280,10 @@ OPERATIONS = {
 @pytest.mark.parametrize("op", sorted(OPERATIONS))
 @pytest.mark.parametrize("cred", ["ak", "sts"])
 @pytest.mark.parametrize("version", VERSIONS)
-def test_server_reports_the_same_string_to_sign(server, version, cred, op):
+def test_server_reports_the_same_string_to_sign(oss_server, version, cred, op):
     auth = Explaining(ours(version, cred, secret=WRONG_SK))
     with pytest.raises(oss2.exceptions.SignatureDoesNotMatch) as info:
-        OPERATIONS[op](bucket_for(server, auth))
+        OPERATIONS[op](bucket_for(oss_server, auth))
     sent = auth.details[-1]
     reported = info.value.details
     assert reported["Code"] == "SignatureDoesNotMatch"
@@ -309,13 +302,13 @@ def test_server_reports_the_same_string_to_sign(server, version, cred, op):
 
 @pytest.mark.parametrize("cred", ["ak", "sts"])
 @pytest.mark.parametrize("version", VERSIONS)
-def test_server_accepts_with_the_right_secret(server, version, cred):
+def test_server_accepts_with_the_right_secret(oss_server, version, cred):
     """Control: the same flow with the right secret is verified, on the same string to sign."""
     auth = Explaining(ours(version, cred))
-    bucket = bucket_for(server, auth)
-    server.clear_records()
+    bucket = bucket_for(oss_server, auth)
+    oss_server.clear_records()
     bucket.put_object(KEY, b"payload", headers={"Content-Type": "text/plain"})
-    record = server.records[-1]
+    record = oss_server.records[-1]
     assert record.verified and record.accepted and record.version == version
     assert record.string_to_sign == auth.details[-1].string_to_sign
     if version == "v4":
@@ -324,9 +317,9 @@ def test_server_accepts_with_the_right_secret(server, version, cred):
 
 @pytest.mark.parametrize("cred", ["ak", "sts"])
 @pytest.mark.parametrize("version", VERSIONS)
-def test_presigned_url_string_to_sign_matches_server(server, version, cred):
+def test_presigned_url_string_to_sign_matches_server(oss_server, version, cred):
     auth = Explaining(ours(version, cred, secret=WRONG_SK))
-    url = bucket_for(server, auth).sign_url("GET", KEY, 300, params={"response-content-type": "text/plain"})
+    url = bucket_for(oss_server, auth).sign_url("GET", KEY, 300, params={"response-content-type": "text/plain"})
     sent = auth.details[-1]
     assert url == sent.url
     assert sent.signature == signature_in_url(version, url)
@@ -341,12 +334,12 @@ def test_presigned_url_string_to_sign_matches_server(server, version, cred):
 
     # Control: the right secret, same URL shape, is accepted on the same string to sign.
     good = Explaining(ours(version, cred))
-    bucket_for(server, ours(version, cred)).put_object(KEY, b"payload")
-    server.clear_records()
-    resp = requests.get(bucket_for(server, good).sign_url("GET", KEY, 300), timeout=HTTP_TIMEOUT)
+    bucket_for(oss_server, ours(version, cred)).put_object(KEY, b"payload")
+    oss_server.clear_records()
+    resp = requests.get(bucket_for(oss_server, good).sign_url("GET", KEY, 300), timeout=HTTP_TIMEOUT)
     assert resp.status_code == 200, resp.text
-    assert server.records[-1].verified
-    assert server.records[-1].string_to_sign == good.details[-1].string_to_sign
+    assert oss_server.records[-1].verified
+    assert oss_server.records[-1].string_to_sign == good.details[-1].string_to_sign
 
 
 @pytest.mark.parametrize("version", VERSIONS)

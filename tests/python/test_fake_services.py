@@ -15,7 +15,6 @@ How the reference SDK is pointed at the fakes (it has no public knob for some of
 * URI: ``uri=`` any http URL.
 """
 
-import base64
 import http.client
 import json
 import os
@@ -61,11 +60,9 @@ ROLE_ARN = "acs:ram::1234567890123456:role/test-role"
 OIDC_PROVIDER_ARN = "acs:ram::1234567890123456:oidc-provider/ack-rrsa-test"
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch):
-    """TeaCore/requests honour *_PROXY env vars even for 127.0.0.1: keep them out."""
-    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
+#: TeaCore/requests honour *_PROXY env vars even for 127.0.0.1: keep them (and every
+#: credential variable) out.
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,33 +128,8 @@ def _json(body):
 
 
 @pytest.fixture
-def imds():
-    with FakeImds(role_name="EcsRamRoleTest") as s:
-        yield s
-
-
-@pytest.fixture
-def sts():
-    with FakeSts({AK_ID: AK_SECRET}) as s:
-        yield s
-
-
-@pytest.fixture
-def uri():
-    with FakeCredentialsUri() as s:
-        yield s
-
-
-@pytest.fixture
-def token_file(tmp_path):
-    header = base64.urlsafe_b64encode(b'{"alg":"RS256"}').rstrip(b"=").decode()
-    payload = base64.urlsafe_b64encode(
-        json.dumps({"iss": "https://oidc.example", "sub": "system:serviceaccount:ns:sa", "aud": ["sts.aliyuncs.com"]}).encode()
-    ).rstrip(b"=").decode()
-    token = "%s.%s.sig" % (header, payload)
-    path = tmp_path / "token"
-    path.write_text(token)  # no trailing newline: the SDK sends the file verbatim
-    return str(path), token
+def sts_keys():
+    return {AK_ID: AK_SECRET}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,8 +357,8 @@ def test_sts_next_credentials_and_duration(sts):
                                       sts_endpoint=sts.url, duration_seconds=7200).get_credentials()
 
 
-def test_sts_oidc_sdk(sts, token_file):
-    path, token = token_file
+def test_sts_oidc_sdk(sts, oidc_token):
+    path, token = oidc_token
     sts.expected_oidc_token = token
     got = OIDCRoleArnCredentialsProvider(
         role_arn=ROLE_ARN, oidc_provider_arn=OIDC_PROVIDER_ARN, oidc_token_file_path=path,
@@ -493,8 +465,8 @@ def test_sts_unknown_action(sts):
     assert status == 404 and _json(body)["Code"] == "InvalidAction.NotFound"
 
 
-def test_sts_code_and_missing_faults(sts, token_file):
-    path, _ = token_file
+def test_sts_code_and_missing_faults(sts, oidc_token):
+    path, _ = oidc_token
     oidc = dict(Action="AssumeRoleWithOIDC", Format="JSON", Version="2015-04-01", RoleArn=ROLE_ARN,
                 OIDCProviderArn=OIDC_PROVIDER_ARN, OIDCToken="a.b.c", RoleSessionName="s1")
     url = sts.url + "/?" + urlencode(oidc)

@@ -20,11 +20,10 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from fake_services import refused_url  # noqa: E402
+from waiting import DEADLINE  # noqa: E402
 
-DEADLINE = 120
 
-
-def run(script, home, env=None, timeout=DEADLINE):
+def run(script, home, env=None, timeout=2 * DEADLINE):
     """`script` in a fresh interpreter; its JSON report. Fails on a timeout or a crash."""
     full_env = {
         "PATH": os.environ.get("PATH", os.defpath),

@@ -368,20 +368,14 @@ def test_rtmp_url_equals_oss2s():
 # ---------------------------------------------------------------------------------------------
 
 from test_e2e_bucket import (  # noqa: E402
-    AK_ID, AK_SECRET, BUCKET, OSSAUTH_CASES, REGION, SPECIAL_KEYS, STS_ID, STS_SECRET, STS_TOKEN, TIMEOUT,
+    BUCKET, OSS_KEYS, OSSAUTH_CASES, REGION, SPECIAL_KEYS, TIMEOUT,
     assert_verified,
 )
-from oss_server import OssTestServer  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def oss_server():
-    srv = OssTestServer({AK_ID: AK_SECRET, STS_ID: (STS_SECRET, STS_TOKEN)}, region=REGION, buckets=(BUCKET,))
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+def oss_keys():
+    return OSS_KEYS
 
 
 @pytest.mark.parametrize("case", OSSAUTH_CASES, ids=lambda c: c.id)

@@ -16,6 +16,7 @@ the call.
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import os
 import re
@@ -39,6 +40,9 @@ import ossauth
 from ossauth.testing import frozen_time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from credential_shapes import ExpiringGetterCredentials  # noqa: E402
+from oss2_requests import make_request  # noqa: E402
+from upstream import Upstream  # noqa: E402
 from waiting import DEADLINE, HANG, wait_for  # noqa: E402
 
 # 2033-05-18T03:33:20Z: in the future of the real clock too, so that foreign objects that look
@@ -107,30 +111,6 @@ def wait_for_failures(log, source, n):
         assert m, r.getMessage()
         waits.append((int(m.group(1)), float(m.group(2))))
     return waits
-
-
-class Upstream:
-    """A fetch handing out numbered STS credentials valid for ``lifetime`` seconds from the
-    frozen instant, failing while ``fail`` is set, waiting on ``gate`` when one is set."""
-
-    def __init__(self, lifetime=HOUR):
-        self.calls = 0
-        self.fail = None
-        self.lifetime = lifetime
-        self.gate = None
-        self.lock = threading.Lock()
-
-    def __call__(self):
-        if self.gate is not None:
-            assert self.gate.wait(DEADLINE), "gate never opened"
-        with self.lock:
-            self.calls += 1
-            n = self.calls
-        if self.fail:
-            raise ConnectionError(self.fail)
-        now = ossauth.testing.now()
-        return ossauth.Credentials("STS.id%d" % n, "secret-%d" % n, "token-%d" % n,
-                                   now + dt.timedelta(seconds=self.lifetime))
 
 
 # ============================================================================================
@@ -771,18 +751,7 @@ EXP_ISO = "2033-05-18T04:33:20Z"
 assert dt.datetime.fromtimestamp(EXP, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") == EXP_ISO
 
 
-class Getters:
-    def get_access_key_id(self):
-        return "getter-id"
-
-    def get_access_key_secret(self):
-        return "getter-secret"
-
-    def get_security_token(self):
-        return "getter-token"
-
-    def get_expiration(self):
-        return EXP
+Getters = functools.partial(ExpiringGetterCredentials, "getter-id", "getter-secret", "getter-token", EXP)
 
 
 class Attributes:
@@ -952,14 +921,7 @@ def test_expiration_drives_a_refresh_for_a_foreign_shape():
 FC_ENV = ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN")
 
 
-@pytest.fixture
-def no_fc_env(monkeypatch):
-    for name in FC_ENV:
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
-
-
-def test_function_compute_reads_the_context_and_again_after_the_interval(no_fc_env):
+def test_function_compute_reads_the_context_and_again_after_the_interval(clean_env):
     context = types.SimpleNamespace(
         request_id="r", credentials=types.SimpleNamespace(
             access_key_id="STS.fc1", access_key_secret="fc-secret-1", security_token="fc-token-1"))
@@ -981,7 +943,7 @@ def test_function_compute_reads_the_context_and_again_after_the_interval(no_fc_e
         assert p.get_credentials().access_key_id == "STS.fc2"
 
 
-def test_function_compute_custom_interval(no_fc_env):
+def test_function_compute_custom_interval(clean_env):
     context = types.SimpleNamespace(credentials=types.SimpleNamespace(
         access_key_id="STS.fc", access_key_secret="s", security_token="t"))
     p = ossauth.FunctionComputeCredentialsProvider(context, refresh_interval=60)
@@ -991,16 +953,16 @@ def test_function_compute_custom_interval(no_fc_env):
         assert p.get_credentials() is first and p._fetch_count() == 2
 
 
-def test_function_compute_environment(no_fc_env):
-    no_fc_env.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.env")
-    no_fc_env.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret")
-    no_fc_env.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "env-token")
+def test_function_compute_environment(clean_env):
+    clean_env.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.env")
+    clean_env.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret")
+    clean_env.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "env-token")
     for context in (None, types.SimpleNamespace(credentials=None), types.SimpleNamespace()):
         p = ossauth.FunctionComputeCredentialsProvider(context)
         with frozen_time(T0):
             c = p.get_credentials()
         assert (c.access_key_id, c.access_key_secret, c.security_token) == ("STS.env", "env-secret", "env-token")
-    no_fc_env.delenv("ALIBABA_CLOUD_SECURITY_TOKEN")
+    clean_env.delenv("ALIBABA_CLOUD_SECURITY_TOKEN")
     with frozen_time(T0):
         c = ossauth.FunctionComputeCredentialsProvider().get_credentials()
     assert c.security_token is None and c.access_key_id == "STS.env"
@@ -1008,7 +970,7 @@ def test_function_compute_environment(no_fc_env):
     p = ossauth.FunctionComputeCredentialsProvider()
     with frozen_time(T0):
         first = p.get_credentials()
-    no_fc_env.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.env2")
+    clean_env.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.env2")
     with frozen_time(T0 + 300):
         p.get_credentials()
         wait_for(lambda: p.get_credentials() is not first, "the environment re-read")
@@ -1016,9 +978,9 @@ def test_function_compute_environment(no_fc_env):
 
 
 @pytest.mark.parametrize("present", [(), ("ALIBABA_CLOUD_ACCESS_KEY_ID",), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET",)])
-def test_function_compute_without_context_or_environment_is_an_error(no_fc_env, present):
+def test_function_compute_without_context_or_environment_is_an_error(clean_env, present):
     for name in present:
-        no_fc_env.setenv(name, "x")
+        clean_env.setenv(name, "x")
     p = ossauth.FunctionComputeCredentialsProvider(types.SimpleNamespace(credentials=None))
     with frozen_time(T0):
         with pytest.raises(ossauth.CredentialsError) as e:
@@ -1072,10 +1034,9 @@ REGION = "cn-hangzhou"
 URL = "https://examplebucket.oss-cn-hangzhou.aliyuncs.com/dir/key.txt"
 
 
-def oss2_request():
-    return oss2.http.Request("PUT", URL, data=b"hello", params={"acl": "", "x-oss-process": "a/b"},
-                             headers={"Content-Type": "text/plain", "x-oss-meta-k": "v", "Content-MD5": "abc"},
-                             region=REGION, product="oss")
+oss2_request = functools.partial(make_request, "PUT", URL, data=b"hello", params={"acl": "", "x-oss-process": "a/b"},
+                                 headers={"Content-Type": "text/plain", "x-oss-meta-k": "v", "Content-MD5": "abc"},
+                                 region=REGION)
 
 
 def rotating(keys):

@@ -21,7 +21,6 @@ import sys
 import textwrap
 import threading
 import time
-import traceback
 import weakref
 from collections import Counter
 
@@ -32,6 +31,7 @@ from ossauth import _core
 from ossauth.testing import frozen_time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from forking import run_in_fork  # noqa: E402
 from waiting import DEADLINE, HANG, wait_for  # noqa: E402
 
 SEC = 1_000_000  # the core clock counts microseconds
@@ -245,53 +245,6 @@ class ForkFetch:
         return ossauth.Credentials("PARENT-%d" % n, "parent-secret", "parent-token", now_us() // SEC + HOUR)
 
 
-def run_in_fork(child, deadline=DEADLINE):
-    """Runs ``child()`` in a forked process; returns what it returned (JSON). The child always
-    ends with os._exit; a child still running at the deadline is killed and the test fails."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never return into pytest
-        code = 1
-        try:
-            os.close(r)
-            signal.alarm(int(deadline) + 10)  # outlives no lost parent
-            payload = {"ok": True, "result": child()}
-            code = 0
-        except BaseException as e:
-            payload = {"ok": False, "error": "%s: %s" % (type(e).__name__, e),
-                       "traceback": traceback.format_exc()[-3000:]}
-        try:
-            os.write(w, json.dumps(payload).encode())
-        finally:
-            os._exit(code)
-    os.close(w)
-    end = time.monotonic() + deadline
-    try:
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            if time.monotonic() > end:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                pytest.fail("the forked child did not finish within %.0f s (killed): it hung" % deadline)
-            time.sleep(0.005)
-        chunks = []
-        while True:
-            chunk = os.read(r, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(r)
-    raw = b"".join(chunks)
-    assert os.WIFEXITED(status), "the child died: status %r" % status
-    assert raw, "the child exited with %d and said nothing" % os.WEXITSTATUS(status)
-    payload = json.loads(raw)
-    assert payload["ok"] and os.WEXITSTATUS(status) == 0, payload
-    return payload["result"]
-
-
 OSSAUTH_DIR = os.path.dirname(os.path.abspath(ossauth.__file__)) + os.sep
 
 
@@ -341,10 +294,9 @@ def test_fork_while_a_refresh_is_in_flight_child_refreshes_on_its_own(state):
                 latest = first
                 if state == "advisory":
                     # Served at once; the child's own background refresh then lands.
-                    end = time.monotonic() + DEADLINE
-                    while not latest.startswith("CHILD") and time.monotonic() < end:
-                        time.sleep(0.005)
-                        latest = provider.get_credentials().access_key_id
+                    wait_for(lambda: provider.get_credentials().access_key_id.startswith("CHILD"),
+                             "the child's own background refresh", interval=0.005)
+                    latest = provider.get_credentials().access_key_id
                 return {"first": first, "latest": latest, "child_fetches": fetch.child_calls}
 
             got = run_in_fork(child)

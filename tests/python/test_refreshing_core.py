@@ -2,7 +2,6 @@
 clock; 64 threads across both windows; fork and asyncio during a slow refresh."""
 
 import asyncio
-import datetime as dt
 import os
 import sys
 import threading
@@ -14,33 +13,12 @@ import ossauth
 from ossauth.testing import frozen_time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from forking import run_in_fork  # noqa: E402
+from upstream import Upstream  # noqa: E402
 from waiting import DEADLINE, HANG, wait_for  # noqa: E402
 
 T0 = 1_700_000_000
 HOUR = 3600
-
-
-class Upstream:
-    """A fetch function handing out numbered 1-hour STS credentials, or failing on demand."""
-
-    def __init__(self, lifetime=HOUR):
-        self.calls = 0
-        self.fail = None
-        self.lifetime = lifetime
-        self.gate = None  # a threading.Event the fetch waits on, when set
-        self.lock = threading.Lock()
-
-    def __call__(self):
-        if self.gate is not None:
-            assert self.gate.wait(DEADLINE)
-        with self.lock:
-            self.calls += 1
-            n = self.calls
-        if self.fail:
-            raise self.fail
-        now = ossauth.testing.now()
-        return ossauth.Credentials("STS.id%d" % n, "secret-%d" % n, "token-%d" % n,
-                                   now + dt.timedelta(seconds=self.lifetime))
 
 
 def test_hot_path_returns_the_same_object_and_fetches_once():
@@ -237,25 +215,9 @@ def test_fork_during_a_slow_refresh_child_refreshes_on_its_own():
         waiter.start()
         # a refresh is now in flight in the parent, blocked on the gate
         assert entered.wait(DEADLINE), "the parent's refresh never started"
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                code = 0 if p.get_credentials().access_key_id == "pid%d" % os.getpid() else 2
-            finally:
-                os._exit(code)
         try:
-            end = time.monotonic() + DEADLINE
-            while True:
-                done, status = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    break
-                if time.monotonic() > end:
-                    os.kill(pid, 9)
-                    os.waitpid(pid, 0)
-                    pytest.fail("the forked child hung")
-                time.sleep(0.01)
-            assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+            child_pid, served = run_in_fork(lambda: [os.getpid(), p.get_credentials().access_key_id])
+            assert served == "pid%d" % child_pid
         finally:
             gate.set()
             waiter.join(DEADLINE)

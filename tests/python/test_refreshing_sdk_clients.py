@@ -6,7 +6,6 @@ import logging
 import os
 import subprocess
 import sys
-import threading
 
 import alibabacloud_oss_v2 as oss
 import oss2
@@ -15,7 +14,7 @@ import pytest
 import ossauth
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from oss_server import OssTestServer  # noqa: E402
+from oss_v2_clients import fake_oss_client  # noqa: E402
 from waiting import DEADLINE  # noqa: E402
 
 REGION, BUCKET = "cn-hangzhou", "rotation-bucket"
@@ -37,24 +36,18 @@ class Rotating:
                 "Expiration": expires}
 
 
-@pytest.fixture
-def server():
-    srv = OssTestServer({k: (s, t) for k, s, t in KEYS}, region=REGION, buckets=(BUCKET,))
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+@pytest.fixture(scope="module")
+def oss_keys():
+    return {k: (s, t) for k, s, t in KEYS}
+
+
+@pytest.fixture(scope="module")
+def oss_bucket():
+    return BUCKET
 
 
 def v2_client(provider, endpoint):
-    cfg = oss.config.load_default()
-    cfg.credentials_provider = provider
-    cfg.region = REGION
-    cfg.endpoint = endpoint
-    cfg.use_path_style = True
-    cfg.disable_ssl = True
-    return oss.Client(cfg)
+    return fake_oss_client(provider, endpoint, REGION)
 
 
 def rotate(provider, fetch):
@@ -65,12 +58,12 @@ def rotate(provider, fetch):
     assert fetch.calls == before + 1
 
 
-def test_one_provider_for_oss2_and_oss_v2_across_a_rotation(server):
+def test_one_provider_for_oss2_and_oss_v2_across_a_rotation(fresh_oss_server):
     fetch = Rotating()
     provider = ossauth.RefreshingCredentialsProvider(fetch)
-    via_oss2 = oss2.Bucket(oss2.ProviderAuthV4(provider), server.endpoint, BUCKET, region=REGION)
-    via_ours = oss2.Bucket(ossauth.ProviderAuthV4(provider), server.endpoint, BUCKET, region=REGION)
-    via_v2 = v2_client(provider, server.endpoint)
+    via_oss2 = oss2.Bucket(oss2.ProviderAuthV4(provider), fresh_oss_server.endpoint, BUCKET, region=REGION)
+    via_ours = oss2.Bucket(ossauth.ProviderAuthV4(provider), fresh_oss_server.endpoint, BUCKET, region=REGION)
+    via_v2 = v2_client(provider, fresh_oss_server.endpoint)
 
     via_oss2.put_object("a.txt", b"from oss2")
     via_ours.put_object("b.txt", b"from ossauth auth")
@@ -84,11 +77,11 @@ def test_one_provider_for_oss2_and_oss_v2_across_a_rotation(server):
     got = via_v2.get_object(oss.GetObjectRequest(bucket=BUCKET, key="b.txt"))
     assert got.body.read() == b"from ossauth auth"
 
-    used = {r.access_key_id for r in server.records if getattr(r, "access_key_id", None)}
+    used = {r.access_key_id for r in fresh_oss_server.records if getattr(r, "access_key_id", None)}
     assert used == {"STS.first", "STS.second"}, used
-    assert len(server.records) == 6
-    assert all(r.verified and r.accepted and r.status < 300 for r in server.records), [
-        (r.method, r.status, r.error_code) for r in server.records]
+    assert len(fresh_oss_server.records) == 6
+    assert all(r.verified and r.accepted and r.status < 300 for r in fresh_oss_server.records), [
+        (r.method, r.status, r.error_code) for r in fresh_oss_server.records]
 
 
 def test_oss_v2_reads_none_not_empty_for_a_missing_token():

@@ -24,7 +24,7 @@ import ossauth
 from ossauth.testing import frozen_time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from oss_server import OssTestServer  # noqa: E402
+from oss_v2_clients import fake_oss_client  # noqa: E402
 from waiting import DEADLINE, HANG, wait_for  # noqa: E402
 
 REGION = "cn-hangzhou"
@@ -36,8 +36,8 @@ class MintingUpstream:
     the server and returns it in the credentials-URI JSON shape, valid for ``lifetime`` seconds
     from ossauth's clock (frozen or not)."""
 
-    def __init__(self, server, lifetime=3600):
-        self.server = server
+    def __init__(self, fresh_oss_server, lifetime=3600):
+        self.server = fresh_oss_server
         self.lifetime = lifetime
         self.keys = []  # (id, secret, token), in minting order
         self.lock = threading.Lock()
@@ -61,36 +61,21 @@ class MintingUpstream:
         return [k[0] for k in self.keys]
 
 
-@pytest.fixture
-def server():
-    srv = OssTestServer({}, region=REGION, buckets=(BUCKET,))
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+@pytest.fixture(scope="module")
+def oss_bucket():
+    return BUCKET
 
 
 def v2_client(provider, endpoint):
-    """alibabacloud-oss-v2 against http://127.0.0.1:<port>: the scheme in the endpoint keeps
-    HTTP (endpoints.add_scheme leaves it alone), and an IP host forces path-style addressing
-    (_resolve_address_style); use_path_style says so explicitly. One attempt per request, so
-    that a retry cannot hide a rejected signature."""
-    cfg = oss.config.load_default()
-    cfg.credentials_provider = provider
-    cfg.region = REGION
-    cfg.endpoint = endpoint
-    cfg.use_path_style = True
-    cfg.disable_ssl = True
-    cfg.retry_max_attempts = 1
-    return oss.Client(cfg)
+    """One attempt per request, so that a retry cannot hide a rejected signature."""
+    return fake_oss_client(provider, endpoint, REGION, retry_max_attempts=1)
 
 
-def clients(provider, server):
+def clients(provider, fresh_oss_server):
     return {
-        "oss2-auth": oss2.Bucket(oss2.ProviderAuthV4(provider), server.endpoint, BUCKET, region=REGION),
-        "ossauth-auth": oss2.Bucket(ossauth.ProviderAuthV4(provider), server.endpoint, BUCKET, region=REGION),
-        "oss-v2": v2_client(provider, server.endpoint),
+        "oss2-auth": oss2.Bucket(oss2.ProviderAuthV4(provider), fresh_oss_server.endpoint, BUCKET, region=REGION),
+        "ossauth-auth": oss2.Bucket(ossauth.ProviderAuthV4(provider), fresh_oss_server.endpoint, BUCKET, region=REGION),
+        "oss-v2": v2_client(provider, fresh_oss_server.endpoint),
     }
 
 
@@ -116,9 +101,9 @@ def presign_get(client, key):
     return result.url, dict(result.signed_headers or {})
 
 
-def key_of(server, start):
+def key_of(fresh_oss_server, start):
     """The AccessKey ids the server verified since record ``start``, and every record checked."""
-    records = server.records[start:]
+    records = fresh_oss_server.records[start:]
     bad = [(r.method, r.path, r.status, r.error_code) for r in records if not (r.verified and r.accepted)]
     assert not bad, "requests the server rejected: %r" % bad
     assert all(r.version == "v4" and r.security_token_verified for r in records), [
@@ -126,10 +111,10 @@ def key_of(server, start):
     return {r.access_key_id for r in records}
 
 
-def round_trip(cs, server, tag):
+def round_trip(cs, fresh_oss_server, tag):
     """Every client puts an object, then every client reads every object back (header-signed),
     and through presigned URLs. Returns the key ids the server verified."""
-    start = len(server.records)
+    start = len(fresh_oss_server.records)
     for name, c in cs.items():
         put(c, "%s/%s.txt" % (tag, name), ("%s from %s" % (tag, name)).encode())
     for reader in cs.values():
@@ -140,18 +125,18 @@ def round_trip(cs, server, tag):
         resp = requests.get(url, headers=headers, timeout=DEADLINE)
         assert resp.status_code == 200, (name, resp.status_code, resp.text[:500])
         assert resp.content == ("%s from %s" % (tag, name)).encode()
-    records = server.records[start:]
+    records = fresh_oss_server.records[start:]
     assert len(records) == 3 + 9 + 3, [(r.method, r.path) for r in records]
     assert sum(r.kind == "presigned" for r in records) == 3
-    return key_of(server, start)
+    return key_of(fresh_oss_server, start)
 
 
-def test_one_provider_serves_both_sdks_across_mandatory_and_advisory_rotations(server):
-    upstream = MintingUpstream(server)
+def test_one_provider_serves_both_sdks_across_mandatory_and_advisory_rotations(fresh_oss_server):
+    upstream = MintingUpstream(fresh_oss_server)
     provider = ossauth.RefreshingCredentialsProvider(upstream)
-    cs = clients(provider, server)
+    cs = clients(provider, fresh_oss_server)
 
-    assert round_trip(cs, server, "r1") == {"STS.rot1"}
+    assert round_trip(cs, fresh_oss_server, "r1") == {"STS.rot1"}
     assert upstream.ids == ["STS.rot1"], "fresh credentials were fetched again"
     # Signed before any rotation, used after them: the server still knows this key.
     old_url, old_headers = presign_get(cs["oss-v2"], "r1/oss2-auth.txt")
@@ -160,7 +145,7 @@ def test_one_provider_serves_both_sdks_across_mandatory_and_advisory_rotations(s
     with frozen_time(time.time() + 56 * 60):
         assert provider.get_credentials().access_key_id == "STS.rot2"
     assert upstream.ids == ["STS.rot1", "STS.rot2"]
-    assert round_trip(cs, server, "r2") == {"STS.rot2"}
+    assert round_trip(cs, fresh_oss_server, "r2") == {"STS.rot2"}
 
     # Advisory window of rot2 (fetched at now+56 min): served at once, refreshed in background.
     rot2_fetched = provider.get_credentials().expiration.timestamp() - 3600
@@ -169,23 +154,23 @@ def test_one_provider_serves_both_sdks_across_mandatory_and_advisory_rotations(s
         wait_for(lambda: provider.get_credentials().access_key_id == "STS.rot3", "the background refresh")
     assert first.access_key_id == "STS.rot2"
     assert upstream.ids == ["STS.rot1", "STS.rot2", "STS.rot3"]
-    assert round_trip(cs, server, "r3") == {"STS.rot3"}
+    assert round_trip(cs, fresh_oss_server, "r3") == {"STS.rot3"}
 
     resp = requests.get(old_url, headers=old_headers, timeout=DEADLINE)
     assert resp.status_code == 200 and resp.content == b"r1 from oss2-auth", resp.text[:500]
-    assert server.records[-1].access_key_id == "STS.rot1" and server.records[-1].accepted
+    assert fresh_oss_server.records[-1].access_key_id == "STS.rot1" and fresh_oss_server.records[-1].accepted
     assert provider._fetch_count() == 3
 
 
-def test_live_rotation_while_three_clients_keep_requesting(server):
+def test_live_rotation_while_three_clients_keep_requesting(fresh_oss_server):
     """Short-lived credentials (4 s: advisory after 2 s, mandatory after 3 s) on the frozen
     clock, moved a second at a time: three threads -- one per client kind -- keep putting and
     getting through one provider while it rotates keys under them. Every request must succeed.
     The clock moves only once every thread has made requests at the current instant, so each
     client goes through every rotation however slow the machine is."""
-    upstream = MintingUpstream(server, lifetime=4)
+    upstream = MintingUpstream(fresh_oss_server, lifetime=4)
     provider = ossauth.RefreshingCredentialsProvider(upstream, timeout=HANG)
-    cs = clients(provider, server)
+    cs = clients(provider, fresh_oss_server)
     stop = threading.Event()
     errors = []
     done = {name: 0 for name in cs}
@@ -231,11 +216,11 @@ def test_live_rotation_while_three_clients_keep_requesting(server):
     assert len(upstream.keys) >= 4, upstream.ids
     assert all(n > 0 for n in done.values()), done
 
-    used = key_of(server, 0)
+    used = key_of(fresh_oss_server, 0)
     assert len(used) >= 3, "requests were signed with only %r" % sorted(used)
     assert used <= set(upstream.ids)
     for name in cs:  # each client itself went through a rotation
-        mine = {r.access_key_id for r in server.records if r.key.startswith("live/%s/" % name)}
+        mine = {r.access_key_id for r in fresh_oss_server.records if r.key.startswith("live/%s/" % name)}
         assert len(mine) >= 2, (name, mine)
     # One fetch per rotation: the minted keys are all there is.
     assert provider._fetch_count() == len(upstream.keys)

@@ -2,6 +2,7 @@
 Function Compute's context/environment and alibabacloud_credentials' Client."""
 
 import datetime as dt
+import functools
 import os
 import sys
 
@@ -15,6 +16,7 @@ import ossauth
 from ossauth.testing import frozen_time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from credential_shapes import ExpiringGetterCredentials  # noqa: E402
 from waiting import DEADLINE, wait_for  # noqa: E402
 
 T0 = 1_700_000_000
@@ -22,18 +24,7 @@ EXP = T0 + 3600
 EXP_DT = dt.datetime.fromtimestamp(EXP, dt.timezone.utc)
 
 
-class Getters:
-    def get_access_key_id(self):
-        return "getter-id"
-
-    def get_access_key_secret(self):
-        return "getter-secret"
-
-    def get_security_token(self):
-        return "getter-token"
-
-    def get_expiration(self):
-        return EXP
+Getters = functools.partial(ExpiringGetterCredentials, "getter-id", "getter-secret", "getter-token", EXP)
 
 
 class Attributes:

@@ -7,15 +7,16 @@ request, signing the same request at the same pinned instant (``frozen_time(t, o
 """
 
 import datetime as dt
+import functools
 import threading
 
 import oss2
 import oss2.credentials
-import oss2.http
 import pytest
 
 import ossauth
 from ossauth.testing import frozen_time
+import oss2_requests
 
 UTC = dt.timezone.utc
 AK = "LTAI5tKeyCacheTestId01"
@@ -51,16 +52,8 @@ class RotatingProvider(object):
         return self.credentials
 
 
-def make_request(region="cn-hangzhou", product="oss", cloudbox_id=None):
-    return oss2.http.Request(
-        "GET",
-        "https://bkt.oss-cn-hangzhou.aliyuncs.com/obj",
-        headers={"x-oss-meta-a": "1"},
-        params={"versionId": "v1"},
-        region=region,
-        product=product,
-        cloudbox_id=cloudbox_id,
-    )
+make_request = functools.partial(oss2_requests.make_request, "GET", "https://bkt.oss-cn-hangzhou.aliyuncs.com/obj",
+                                 headers={"x-oss-meta-a": "1"}, params={"versionId": "v1"})
 
 
 def assert_same_as_oss2(ours, theirs, when, op="request", **req_kw):

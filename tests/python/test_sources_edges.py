@@ -3,54 +3,32 @@ checked before anything is sent, passwords in URLs kept out of messages, and `pr
 with a source that needs the real time."""
 
 import os
-import socket
 import sys
-import threading
 
 import oss2
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from fake_http import FakeHttpServer  # noqa: E402
 from fake_services import FakeCredentials, FakeCredentialsUri  # noqa: E402
 
 import ossauth  # noqa: E402
 from ossauth import _cli  # noqa: E402
 
 
-class CountingProxy:
-    """A listener that counts the connections made to it and answers nothing useful."""
+class CountingProxy(FakeHttpServer):
+    """A proxy that counts the connections made to it (``connections``) and hangs up on every
+    request without an answer."""
 
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
-        self.connections = 0
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
-
-    def close(self):
-        self.sock.close()
+    def handle(self, h):
+        h.close_connection = True
 
 
 @pytest.fixture
-def proxy(monkeypatch):
-    for name in list(os.environ):
-        if name.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy") or name.startswith(
-                ("OSS_", "ALIBABA_CLOUD_")):
-            monkeypatch.delenv(name)
-    p = CountingProxy()
-    yield p
-    p.close()
+def proxy(clean_env):
+    with CountingProxy() as p:
+        yield p
 
 
 def test_https_proxy_is_not_used_for_an_http_uri(proxy, monkeypatch):

@@ -23,8 +23,8 @@ failed refresh) with a generous deadline, never by sleeping a fixed time. The fa
 clock for what they serve, so frozen instants start from the real ``time.time()``; the STS fake's
 Timestamp skew check is turned off for tests that move the frozen clock.
 
-Servers are module-scoped (one of each kind) and reset before every test (fault, request log,
-served credentials, switches); the network timeouts are short (0.5 s connect + 0.5 s read) so that
+Every test gets fresh fakes (conftest.py's ``imds``, ``sts`` and ``uri``; this module says which
+role and AccessKeys they accept); the network timeouts are short (0.5 s connect + 0.5 s read) so that
 the slow faults cost about a second each. The slow faults never answer in time (HANG); elapsed
 times are only bounded by the generous TIME_BOUND (= DEADLINE), never by how fast the machine is.
 """
@@ -43,6 +43,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from fake_http import FakeHttpServer  # noqa: E402
 from fake_services import (  # noqa: E402
     IMDS_CREDENTIALS_PATH,
     IMDS_MAX_TOKEN_TTL,
@@ -55,6 +56,7 @@ from fake_services import (  # noqa: E402
     FakeImds,
     FakeSts,
     format_expiration,
+    make_oidc_token,
     parse_expiration,
     refused_url,
 )
@@ -89,16 +91,6 @@ SRC_TOKEN = "CAIS" + base64.b64encode(secrets.token_bytes(240)).decode()  # like
 URI_QUERY_SECRET = "uriQuerySecret5f3c9a71"  # a credentials URI may carry a secret in its query
 STS_ERROR_CODE = "NoPermission"
 
-PROXY_VARS = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
-              "NO_PROXY", "no_proxy")
-SOURCE_VARS = (
-    "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN",
-    "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
-    "ALIBABA_CLOUD_ECS_METADATA", "ALIBABA_CLOUD_IMDSV1_DISABLED", "ALIBABA_CLOUD_ECS_METADATA_DISABLED",
-    "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_ROLE_SESSION_NAME", "ALIBABA_CLOUD_STS_REGION",
-    "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "ALIBABA_CLOUD_STS_ENDPOINT", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
-    "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_URI",
-)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,92 +151,32 @@ def failure_records(caplog, source, level=logging.WARNING):
             and r.getMessage().startswith(source + ":")]
 
 
-def make_jwt(subject):
-    def b64(obj):
-        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
-
-    payload = {"iss": "https://oidc-ack.example", "sub": "system:serviceaccount:ns:" + subject,
-               "aud": ["sts.aliyuncs.com"], "jti": secrets.token_hex(8)}
-    return "%s.%s.%s" % (b64({"alg": "RS256", "kid": "k1"}), b64(payload), secrets.token_urlsafe(48))
-
-
 def unsigned(params):
     return {k: v for k, v in params.items() if k != "Signature"}
 
 
 # ---------------------------------------------------------------------------------------------
-# fixtures: one server of each kind per module, reset before each test
+# fixtures: fresh fakes per test (conftest.py), accepting this module's role and keys
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    """No proxy (the STS/URI client honours *_PROXY) and none of the sources' variables."""
-    for name in PROXY_VARS + SOURCE_VARS:
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def imds_server():
-    with FakeImds(role_name=ROLE) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def sts_server():
-    with FakeSts({AK_ID: AK_SECRET, SRC_ID: (SRC_SECRET, SRC_TOKEN)}) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def uri_server():
-    with FakeCredentialsUri() as server:
-        yield server
+#: No proxy (the STS/URI client honours *_PROXY) and none of the sources' variables.
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @pytest.fixture
-def imds(imds_server):
-    s = imds_server
-    s.set_fault(None, target="credentials")
-    s.role_name = ROLE
-    s.require_v2 = False
-    s.v2_enabled = True
-    s.token_disabled_status = 404
-    s.credentials = FakeCredentials.random()
-    s.clear_requests()
-    yield s
-    s.set_fault(None, target="credentials")
+def imds_role():
+    return ROLE
 
 
 @pytest.fixture
-def sts(sts_server):
-    s = sts_server
-    s.set_fault(None)
-    s.next_credentials = None
-    s.expected_oidc_token = None
-    s.max_clock_skew = 900
-    s.lenient_space_encoding = False
-    s.clear_requests()
-    yield s
-    s.set_fault(None)
+def sts_keys():
+    return {AK_ID: AK_SECRET, SRC_ID: (SRC_SECRET, SRC_TOKEN)}
 
 
-@pytest.fixture
-def uri(uri_server):
-    s = uri_server
-    s.set_fault(None)
-    s.credentials = FakeCredentials.random()
-    s.clear_requests()
-    yield s
-    s.set_fault(None)
-
-
-@pytest.fixture
-def oidc_token(tmp_path):
-    token = make_jwt("net-sa")
-    path = tmp_path / "token"
-    path.write_text(token)
-    return str(path), token
+# ---------------------------------------------------------------------------------------------
+# A source kind and its fake
+# ---------------------------------------------------------------------------------------------
 
 
 class Source:
@@ -710,7 +642,7 @@ def check_oidc_call(call, token, session=SESSION):
 
 
 def test_oidc_assume_role_with_the_token_file(sts, tmp_path):
-    token = make_jwt("pod-sa")
+    token = make_oidc_token("pod-sa")
     path = tmp_path / "rrsa-token"
     path.write_text(token)
     sts.expected_oidc_token = token
@@ -728,7 +660,7 @@ def test_oidc_token_file_is_read_again_on_refresh(sts, tmp_path):
     sts.max_clock_skew = None
     t0 = int(time.time())
     path = tmp_path / "token"
-    token1, token2 = make_jwt("sa-1"), make_jwt("sa-2")
+    token1, token2 = make_oidc_token("sa-1"), make_oidc_token("sa-2")
     path.write_text(token1)
     first_served = FakeCredentials.random(expiration=t0 + HOUR)
     sts.next_credentials = first_served
@@ -773,7 +705,7 @@ def test_oidc_token_file_missing(sts, tmp_path):
 
 def test_oidc_token_rejected_by_sts(sts, oidc_token):
     path, token = oidc_token
-    sts.expected_oidc_token = make_jwt("someone-else")
+    sts.expected_oidc_token = make_oidc_token("someone-else")
     p = ossauth.OidcRoleArnCredentialsProvider(ROLE_ARN, OIDC_PROVIDER_ARN, path, sts_endpoint=sts.url, **QUICK)
     text, _ = fetch_error(p)
     assert text.startswith("OIDC role ARN (%s): " % ROLE_ARN), text
@@ -968,26 +900,19 @@ def test_missing_configuration_names_what_is_missing(monkeypatch):
 
 def test_https_with_an_untrusted_certificate_is_a_tls_error(tmp_path):
     """rustls verifies certificates: a self-signed one is refused, and the error says TLS."""
-    import http.server
     import ssl
     import subprocess
-    import threading
 
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
                     "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
                    check=True, capture_output=True, timeout=60)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = "https://127.0.0.1:%d/credentials" % server.server_port
+    with FakeHttpServer(ssl_context=context) as server:  # the handshake fails: no request arrives
+        url = server.url + "/credentials"
+        assert url.startswith("https://127.0.0.1:")
         with pytest.raises(ossauth.CredentialsError) as caught:
             ossauth.UriCredentialsProvider(url, connect_timeout=2, read_timeout=2).get_credentials()
         assert str(caught.value).startswith("credentials URI (%s): GET %s: TLS error (invalid peer certificate"
                                             % (url, url)), str(caught.value)
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -22,6 +22,7 @@ import pytest
 
 import ossauth
 from ossauth.testing import frozen_time, now
+from oss2_requests import make_request
 
 pytest_plugins = ["pytester"]
 
@@ -39,17 +40,6 @@ JOIN_TIMEOUT = 30  # seconds; only a bound on waiting for a helper thread, never
 def assert_live():
     """ossauth's clock is not frozen: it reads (about) the wall clock again."""
     assert abs(now() - dt.datetime.now(UTC)) < dt.timedelta(hours=1), now()
-
-
-def make_request(method="GET", headers=None, params=None):
-    return oss2.http.Request(
-        method,
-        "https://bkt.oss-cn-hangzhou.aliyuncs.com/dir/obj.txt",
-        headers=dict(headers or {}),
-        params=dict(params or {}),
-        region=REGION,
-        product="oss",
-    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -253,7 +243,8 @@ def _sign_both(version, op, when, token):
     ours, theirs = _auth_pair(version, token)
     headers = {"Content-Type": "text/plain", "x-oss-meta-k": "v"}
     params = {"acl": "", "prefix": "a b"}
-    r_ours, r_theirs = make_request("PUT", headers, params), make_request("PUT", headers, params)
+    r_ours = make_request("PUT", headers=headers, params=params)
+    r_theirs = make_request("PUT", headers=headers, params=params)
     with frozen_time(when, oss2=True):
         if op == "request":
             out_ours = ours._sign_request(r_ours, "bkt", "dir/obj.txt")
