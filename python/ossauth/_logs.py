@@ -31,6 +31,13 @@ _UNIX = hasattr(_core, "_log_socket")
 _IDLE = 0.25
 
 _lock = threading.Lock()
+# Held while a record is taken and handed on, so that drain() returns only once a record the
+# daemon thread took is in `logging` too (without it, a caller could get a refresh error
+# while the thread still held that failure's record). Reentrant: a handler may log again.
+_emitting = threading.RLock()
+# How long drain() waits for the thread to finish handing a record on. Bounded: at exit a
+# daemon thread can be stopped while it holds the lock.
+_EMIT_WAIT = 5.0
 _reader = None
 _thread = None
 _starting = False
@@ -60,18 +67,25 @@ def _open(after_fork=False):
 
 
 def drain():
-    """Hands every record waiting now to ``logging``, without blocking."""
-    if not _UNIX:
-        for line in _core._take_logs():
-            _emit(line)
+    """Hands every record waiting now to ``logging``, after any record another thread is
+    handing on; it waits for no new record."""
+    emitting = _emitting
+    if not emitting.acquire(timeout=_EMIT_WAIT):
         return
-    reader = _reader
-    while reader is not None:
-        try:
-            data = reader.recv(_DATAGRAM, socket.MSG_DONTWAIT)
-        except OSError:  # nothing waiting (EAGAIN), or closed at exit
+    try:
+        if not _UNIX:
+            for line in _core._take_logs():
+                _emit(line)
             return
-        _emit(data.decode("utf-8", "replace"))
+        reader = _reader
+        while reader is not None:
+            try:
+                data = reader.recv(_DATAGRAM, socket.MSG_DONTWAIT)
+            except OSError:  # nothing waiting (EAGAIN), or closed at exit
+                return
+            _emit(data.decode("utf-8", "replace"))
+    finally:
+        emitting.release()
 
 
 def _wait(timeout):
@@ -148,8 +162,9 @@ def _start_then_clear():
 def _after_fork_in_child():
     # The parent's thread is gone and its socket is the parent's: a new pair; the next refresh
     # starts a new thread (records logged before then wait in the new socket).
-    global _lock, _thread, _starting
+    global _lock, _emitting, _thread, _starting
     _lock = threading.Lock()
+    _emitting = threading.RLock()
     _thread = None
     _starting = False
     old = _reader
