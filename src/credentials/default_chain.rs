@@ -96,7 +96,7 @@ pub fn default_chain(lookup: Lookup, ecs_endpoint: Option<String>, clients: Clie
 mod tests {
     use super::*;
     use crate::credentials::http::HttpClient;
-    use crate::credentials::sts::fake::FakeHttp;
+    use crate::credentials::test_util::FakeHttp;
     use std::collections::HashMap;
     use std::sync::Arc;
 

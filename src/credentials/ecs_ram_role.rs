@@ -243,7 +243,7 @@ impl Provide for EcsRamRole {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::sts::fake::FakeHttp;
+    use crate::credentials::test_util::FakeHttp;
     use std::collections::HashMap;
 
     const CREDS: &str = r#"{"Code":"Success","AccessKeyId":"STS.ecs","AccessKeySecret":"s3c",
@@ -404,7 +404,7 @@ mod tests {
                     role_name: role.map(Into::into),
                     ..Default::default()
                 },
-                crate::credentials::test_env(env),
+                crate::credentials::test_util::env(env),
             )
         };
         let e = resolve(Some(".."), &[]).unwrap_err();

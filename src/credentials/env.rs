@@ -80,7 +80,7 @@ impl Provide for EnvironmentVariable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::test_env as env;
+    use crate::credentials::test_util::env;
 
     #[test]
     fn oss_names_win() {

@@ -3,6 +3,7 @@
 mod arn;
 pub mod cache;
 pub mod chain;
+pub mod context;
 pub mod default_chain;
 pub mod ecs_ram_role;
 pub mod env;
@@ -15,31 +16,31 @@ pub mod oidc;
 pub mod profile;
 pub mod profile_source;
 pub mod ram_role_arn;
+mod secret;
 pub mod service_text;
 pub mod static_provider;
 pub mod sts;
+#[cfg(test)]
+pub(crate) mod test_util;
 pub mod uri;
 mod wiped_json;
-
-use std::fmt;
-
-use zeroize::Zeroizing;
 
 pub use arn::check_role_arn;
 pub use cache::{Fetched, RefreshingCache};
 pub use env::EnvironmentVariable;
 pub use error::{CredentialsError, ErrorKind};
 pub use expiration::parse_iso8601;
+pub use secret::{Secret, REDACTED};
 pub use static_provider::Static;
 
 /// An AccessKey pair, optionally an STS token and its expiration.
 ///
 /// The secret and token are zeroed on drop and never printed: `Debug` redacts them.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Credentials {
     access_key_id: String,
-    access_key_secret: Zeroizing<String>,
-    security_token: Option<Zeroizing<String>>,
+    access_key_secret: Secret,
+    security_token: Option<Secret>,
     /// Seconds since the epoch.
     expiration: Option<i64>,
 }
@@ -53,8 +54,8 @@ impl Credentials {
     ) -> Self {
         Credentials {
             access_key_id: access_key_id.into(),
-            access_key_secret: Zeroizing::new(access_key_secret.into()),
-            security_token: security_token.map(Zeroizing::new),
+            access_key_secret: Secret::new(access_key_secret),
+            security_token: security_token.map(Secret::new),
             expiration,
         }
     }
@@ -64,11 +65,11 @@ impl Credentials {
     }
 
     pub fn access_key_secret(&self) -> &str {
-        &self.access_key_secret
+        self.access_key_secret.as_str()
     }
 
     pub fn security_token(&self) -> Option<&str> {
-        self.security_token.as_deref().map(String::as_str)
+        self.security_token.as_ref().map(Secret::as_str)
     }
 
     pub fn expiration(&self) -> Option<i64> {
@@ -92,20 +93,6 @@ pub fn mask(id: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
 }
 
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("access_key_secret", &"**redacted**")
-            .field(
-                "security_token",
-                &self.security_token.as_ref().map(|_| "**redacted**"),
-            )
-            .field("expiration", &self.expiration)
-            .finish()
-    }
-}
-
 /// A source of credentials.
 pub trait Provide: Send + Sync {
     fn provide(&self) -> Result<Credentials, CredentialsError>;
@@ -117,16 +104,6 @@ impl<T: Provide + ?Sized> Provide for std::sync::Arc<T> {
     fn provide(&self) -> Result<Credentials, CredentialsError> {
         (**self).provide()
     }
-}
-
-/// An environment made of `pairs`, for tests of what the sources read from it.
-#[cfg(test)]
-pub(crate) fn test_env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let map: std::collections::HashMap<String, String> = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    move |k| map.get(k).cloned()
 }
 
 #[cfg(test)]

@@ -243,39 +243,13 @@ impl fmt::Debug for OidcRoleArn {
 mod tests {
     use super::*;
     use crate::credentials::http::HttpError;
-    use crate::credentials::sts::fake::*;
-    use crate::credentials::test_env as env;
-    use std::sync::atomic::{AtomicU32, Ordering};
+    use crate::credentials::test_util::env;
+    use crate::credentials::test_util::*;
 
     const ARN: &str = "acs:ram::123456789012:role/rrsa-role";
     const PROVIDER: &str = "acs:ram::123456789012:oidc-provider/ack-rrsa-c1";
     const TOKEN_1: &str = "eyJhbGciOiJSUzI1NiJ9.first-token.sig1";
     const TOKEN_2: &str = "eyJhbGciOiJSUzI1NiJ9.second-token.sig2";
-
-    /// A scratch directory removed on drop (no tempfile crate here).
-    struct Scratch(PathBuf);
-    impl Scratch {
-        fn new() -> Self {
-            static N: AtomicU32 = AtomicU32::new(0);
-            let dir = std::env::temp_dir().join(format!(
-                "ossauth-oidc-test-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            ));
-            std::fs::create_dir_all(&dir).unwrap();
-            Scratch(dir)
-        }
-        fn file(&self, content: &str) -> PathBuf {
-            let p = self.0.join("token");
-            std::fs::write(&p, content).unwrap();
-            p
-        }
-    }
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 
     fn config(token_file: PathBuf) -> OidcRoleArnConfig {
         OidcRoleArnConfig {
@@ -321,15 +295,15 @@ mod tests {
 
     #[test]
     fn token_file_is_read_on_every_call() {
-        let dir = Scratch::new();
-        let path = dir.file(&format!("{TOKEN_1}\n"));
+        let dir = Scratch::new("oidc-test");
+        let path = dir.write("token", format!("{TOKEN_1}\n"));
         let http = Arc::new(FakeHttp::fixed(200, OK_BODY));
         let p = OidcRoleArn::new(config(path.clone()), http.clone()).unwrap();
         let c = p.provide().unwrap();
         assert_eq!(c.access_key_id(), "STS.NUgYrLnoC37mZZCNnAbez2");
         assert_eq!(c.expiration(), Some(1_714_568_400));
         // The identity provider rotates the token in place.
-        dir.file(TOKEN_2);
+        dir.write("token", TOKEN_2);
         p.provide().unwrap();
         let reqs = http.requests();
         assert_eq!(reqs.len(), 2);
@@ -366,7 +340,7 @@ mod tests {
 
     #[test]
     fn unreadable_or_empty_token_files_name_the_path() {
-        let dir = Scratch::new();
+        let dir = Scratch::new("oidc-test");
         let http = Arc::new(FakeHttp::fixed(200, OK_BODY));
         let missing = dir.0.join("nope");
         let p = OidcRoleArn::new(config(missing.clone()), http.clone()).unwrap();
@@ -380,7 +354,7 @@ mod tests {
             "{e}"
         );
 
-        let empty = dir.file(" \n");
+        let empty = dir.write("token", " \n");
         let p = OidcRoleArn::new(config(empty.clone()), http.clone()).unwrap();
         let e = p.provide().unwrap_err();
         assert_eq!(
@@ -388,7 +362,7 @@ mod tests {
             format!("the OIDC token file {} is empty", empty.display())
         );
 
-        let big = dir.file(&"x".repeat(MAX_TOKEN_BYTES as usize + 1));
+        let big = dir.write("token", "x".repeat(MAX_TOKEN_BYTES as usize + 1));
         let p = OidcRoleArn::new(config(big), http.clone()).unwrap();
         let e = p.provide().unwrap_err();
         assert!(e.message.contains("is larger than 65536 bytes"), "{e}");
@@ -397,8 +371,8 @@ mod tests {
 
     #[test]
     fn errors_never_hold_the_token() {
-        let dir = Scratch::new();
-        let path = dir.file(TOKEN_1);
+        let dir = Scratch::new("oidc-test");
+        let path = dir.write("token", TOKEN_1);
         let echo = format!(
             r#"{{"Code":"AuthenticationFail.OIDCToken.Expired","Message":"token {TOKEN_1} expired","RequestId":"R9"}}"#
         );

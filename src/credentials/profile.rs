@@ -761,7 +761,7 @@ fn cli_spec(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::test_env as env;
+    use crate::credentials::test_util::env;
 
     const INI: &str = "/h/.alibabacloud/credentials.ini";
     const CLI: &str = "/h/.aliyun/config.json";

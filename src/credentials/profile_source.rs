@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use super::context::{Clients, Lookup};
 use super::ecs_ram_role::{EcsRamRole, EcsRamRoleConfig, EcsRamRoleOptions};
-use super::http::{HttpClient, Limits};
+use super::http::Limits;
 use super::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOptions};
 use super::profile::{
     cli_profile_name, load_cli_config, load_ini_profile, profile_name, ProfileSpec, MAX_CHAIN_DEPTH,
@@ -14,28 +15,6 @@ use super::profile::{
 use super::ram_role_arn::{RamRoleArn, RamRoleArnConfig, RamRoleArnOptions};
 use super::uri::Uri;
 use super::{Credentials, CredentialsError, Provide, Static};
-
-/// The environment as the sources read it; tests pass a map.
-pub type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
-
-/// The HTTP clients sources use: `metadata` for the ECS metadata service, which must never be
-/// reached through a proxy (it would get the instance's role credentials); `http` for STS and
-/// credentials URIs.
-#[derive(Clone)]
-pub struct Clients {
-    pub http: Arc<dyn HttpClient>,
-    pub metadata: Arc<dyn HttpClient>,
-}
-
-impl Clients {
-    /// One client for both (tests with a fake).
-    pub fn same(http: Arc<dyn HttpClient>) -> Self {
-        Clients {
-            metadata: http.clone(),
-            http,
-        }
-    }
-}
 
 /// Which file, and how to read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,7 +267,8 @@ pub fn ecs_limits() -> Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::sts::fake::FakeHttp;
+    use crate::credentials::http::HttpClient;
+    use crate::credentials::test_util::FakeHttp;
 
     fn no_env() -> Lookup {
         Arc::new(|_| None)

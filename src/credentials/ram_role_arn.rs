@@ -228,11 +228,11 @@ impl fmt::Debug for RamRoleArn {
 mod tests {
     use super::*;
     use crate::credentials::http::{HttpError, Response};
-    use crate::credentials::sts::fake::*;
     use crate::credentials::sts::tests::{
         assume_role_vector_params, ASSUME_ROLE_CANON, ASSUME_ROLE_SIGNATURE,
     };
-    use crate::credentials::test_env as env;
+    use crate::credentials::test_util::env;
+    use crate::credentials::test_util::*;
     use crate::credentials::Static;
 
     const ARN: &str = "acs:ram::123456789012:role/test-role";

@@ -419,102 +419,11 @@ pub(crate) fn json_error(e: &serde_json::Error) -> String {
     }
 }
 
-/// A fake [`HttpClient`] for the STS sources' tests: answers with a closure and keeps every
-/// request it saw.
-#[cfg(test)]
-pub(crate) mod fake {
-    use std::sync::Mutex;
-
-    use crate::credentials::http::{HttpClient, HttpError, Limits, Request, Response};
-
-    type Answer = Box<dyn Fn(&Request) -> Result<Response, HttpError> + Send + Sync>;
-
-    pub struct FakeHttp {
-        answer: Answer,
-        pub seen: Mutex<Vec<Request>>,
-    }
-
-    impl FakeHttp {
-        pub fn new(
-            answer: impl Fn(&Request) -> Result<Response, HttpError> + Send + Sync + 'static,
-        ) -> Self {
-            FakeHttp {
-                answer: Box::new(answer),
-                seen: Mutex::new(Vec::new()),
-            }
-        }
-
-        /// Always the same status and body.
-        pub fn fixed(status: u16, body: &str) -> Self {
-            let body = body.as_bytes().to_vec();
-            Self::new(move |_| {
-                Ok(Response {
-                    status,
-                    body: body.clone(),
-                })
-            })
-        }
-
-        pub fn requests(&self) -> Vec<Request> {
-            self.seen.lock().unwrap().clone()
-        }
-    }
-
-    impl HttpClient for FakeHttp {
-        fn send(&self, request: &Request, _limits: &Limits) -> Result<Response, HttpError> {
-            self.seen.lock().unwrap().push(request.clone());
-            (self.answer)(request)
-        }
-    }
-
-    /// Decodes `%XX` (and nothing else: RPC queries never use `+`).
-    pub fn percent_decode(s: &str) -> String {
-        let b = s.as_bytes();
-        let mut out = Vec::with_capacity(b.len());
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'%' && i + 2 < b.len() {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
-                out.push(u8::from_str_radix(hex, 16).unwrap());
-                i += 3;
-            } else {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-        String::from_utf8(out).unwrap()
-    }
-
-    /// The decoded query parameters of a URL, in order.
-    pub fn query_params(url: &str) -> Vec<(String, String)> {
-        let (_, q) = url.split_once('?').expect("a query");
-        q.split('&')
-            .map(|kv| {
-                let (k, v) = kv.split_once('=').expect("k=v");
-                (percent_decode(k), percent_decode(v))
-            })
-            .collect()
-    }
-
-    pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub const OK_BODY: &str = r#"{"RequestId":"6894B13B-6D71-4EF5-88FA-F32781734A7F",
-        "AssumedRoleUser":{"Arn":"acs:ram::123456789012:role/test-role/s","AssumedRoleId":"34458:s"},
-        "Credentials":{"SecurityToken":"CAIS-new-token","AccessKeyId":"STS.NUgYrLnoC37mZZCNnAbez2",
-        "AccessKeySecret":"new-secret-value","Expiration":"2024-05-01T13:00:00Z"}}"#;
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::fake::*;
     use super::*;
     use crate::credentials::http::HttpError;
-    use crate::credentials::test_env as env;
+    use crate::credentials::test_util::*;
     use std::collections::HashSet;
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -94,7 +94,7 @@ impl Provide for Uri {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::sts::fake::FakeHttp;
+    use crate::credentials::test_util::FakeHttp;
 
     #[test]
     fn reads_the_environment_and_hides_the_query() {
