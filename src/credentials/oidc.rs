@@ -66,7 +66,7 @@ impl OidcRoleArnConfig {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, CredentialsError> {
         let given = |v: Option<String>| v.filter(|s| !s.is_empty());
-        let env = |name: &str| sts::non_empty(lookup(name));
+        let env = |name: &str| super::context::given(lookup(name));
         let config = OidcRoleArnConfig {
             role_arn: given(options.role_arn)
                 .or_else(|| env("ALIBABA_CLOUD_ROLE_ARN"))

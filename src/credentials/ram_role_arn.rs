@@ -53,7 +53,7 @@ impl RamRoleArnConfig {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, CredentialsError> {
         let given = |v: Option<String>| v.filter(|s| !s.is_empty());
-        let env = |name: &str| sts::non_empty(lookup(name));
+        let env = |name: &str| super::context::given(lookup(name));
         let config = RamRoleArnConfig {
             role_arn: given(options.role_arn)
                 .or_else(|| env("ALIBABA_CLOUD_ROLE_ARN"))
@@ -228,7 +228,7 @@ impl fmt::Debug for RamRoleArn {
 mod tests {
     use super::*;
     use crate::credentials::http::{HttpError, Response};
-    use crate::credentials::sts::tests::{
+    use crate::credentials::sts::rpc::tests::{
         assume_role_vector_params, ASSUME_ROLE_CANON, ASSUME_ROLE_SIGNATURE,
     };
     use crate::credentials::test_util::env;
