@@ -19,6 +19,13 @@ pub fn given(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.is_empty())
 }
 
+/// [`given`] for values used trimmed (endpoints, URIs, role names): blank means unset too.
+pub fn given_trimmed(value: Option<impl AsRef<str>>) -> Option<String> {
+    value
+        .map(|v| v.as_ref().trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
 /// Local files, read through [`file`]'s rules (regular files only, capped, never blocking).
 pub trait Fs: Send + Sync {
     fn read_text(&self, path: &Path, cap: u64) -> Result<Zeroizing<String>, ReadError>;
@@ -83,7 +90,7 @@ impl Context {
     /// tests freeze).
     pub fn process() -> Self {
         Context {
-            env: Arc::new(|name| std::env::var(name).ok()),
+            env: Arc::new(|name| given(std::env::var(name).ok())),
             fs: Arc::new(RealFs),
             http: Clients::real(),
             clock: Arc::new(crate::clock::now_secs),
@@ -131,5 +138,7 @@ mod tests {
         assert_eq!(ctx.var("C"), None);
         assert!(ctx.var_is_true("T") && !ctx.var_is_true("B"));
         assert_eq!(given(Some(String::new())), None);
+        assert_eq!(given_trimmed(Some(" \t")), None);
+        assert_eq!(given_trimmed(Some(" a ")).as_deref(), Some("a"));
     }
 }

@@ -5,24 +5,18 @@ pub mod cache;
 pub mod chain;
 pub mod context;
 pub mod default_chain;
-pub mod ecs_ram_role;
-pub mod env;
 mod error;
 mod expiration;
 pub mod file;
 mod flat_json;
 pub mod http;
-pub mod oidc;
 pub mod profile;
-pub mod profile_source;
-pub mod ram_role_arn;
 mod secret;
 pub mod service_text;
-pub mod static_provider;
+pub mod sources;
 pub mod sts;
 #[cfg(test)]
 pub(crate) mod test_util;
-pub mod uri;
 mod wiped_json;
 
 pub use arn::check_role_arn;
@@ -31,6 +25,7 @@ pub use env::EnvironmentVariable;
 pub use error::{CredentialsError, ErrorKind};
 pub use expiration::parse_iso8601;
 pub use secret::{Secret, REDACTED};
+pub use sources::{ecs_ram_role, env, oidc, ram_role_arn, static_provider, uri};
 pub use static_provider::Static;
 
 /// An AccessKey pair, optionally an STS token and its expiration.

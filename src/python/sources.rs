@@ -12,12 +12,12 @@ use super::errors::credentials_error;
 use super::refreshing::seconds;
 use super::text::SecretArg;
 use crate::credentials::chain::Chain;
+use crate::credentials::context::Context;
 use crate::credentials::default_chain::default_chain;
 use crate::credentials::ecs_ram_role::{EcsRamRole, EcsRamRoleConfig, EcsRamRoleOptions};
 use crate::credentials::http::{HttpClient, Limits, UreqClient};
 use crate::credentials::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOptions};
-use crate::credentials::profile::{cli_config_path, ini_path};
-use crate::credentials::profile_source::{Clients, Lookup, Profile, ProfileFile};
+use crate::credentials::profile::{cli_config_path, ini_path, Profile, ProfileFile};
 use crate::credentials::ram_role_arn::{RamRoleArn, RamRoleArnConfig, RamRoleArnOptions};
 use crate::credentials::uri::Uri;
 use crate::credentials::{Credentials, CredentialsError, EnvironmentVariable, Provide, Static};
@@ -113,13 +113,6 @@ fn http() -> Arc<dyn HttpClient> {
 /// The metadata service is link-local: never through a proxy.
 fn metadata_http() -> Arc<dyn HttpClient> {
     Arc::new(UreqClient::direct())
-}
-
-fn clients() -> Clients {
-    Clients {
-        http: http(),
-        metadata: metadata_http(),
-    }
 }
 
 fn error(e: CredentialsError) -> PyErr {
@@ -305,10 +298,6 @@ fn _uri_source(
     ))
 }
 
-fn process_env() -> Lookup {
-    Arc::new(env)
-}
-
 /// `path`, else credentials.ini when it exists, else the CLI's config.json when it exists.
 /// The profile is read now, so that a missing or incomplete one fails here.
 #[pyfunction]
@@ -343,7 +332,7 @@ fn _profile_source(
             }
         }
     };
-    let source = Profile::new(file, process_env(), clients());
+    let source = Profile::new(file, Context::process());
     super::exit::allow_threads(py, || source.check()).map_err(error)?;
     Ok(PyRustSource::new(
         source.source_name().to_owned(),
@@ -354,11 +343,7 @@ fn _profile_source(
 #[pyfunction]
 #[pyo3(signature = (ecs_metadata_endpoint=None))]
 fn _default_chain_source(ecs_metadata_endpoint: Option<String>) -> PyRustSource {
-    let chain = Arc::new(default_chain(
-        process_env(),
-        ecs_metadata_endpoint,
-        clients(),
-    ));
+    let chain = Arc::new(default_chain(&Context::process(), ecs_metadata_endpoint));
     PyRustSource::chain("default credentials chain".into(), chain)
 }
 

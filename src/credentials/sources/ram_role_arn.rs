@@ -5,15 +5,17 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::http::{HttpClient, Limits, Request};
-use super::sts;
-use super::{Credentials, CredentialsError, ErrorKind, Provide};
 use crate::clock;
+use crate::credentials::context::{given, Clock, Context};
+use crate::credentials::http::{HttpClient, Limits, Request};
+use crate::credentials::sts;
+use crate::credentials::{Credentials, CredentialsError, ErrorKind, Provide};
 
 const SOURCE: &str = "RAM role ARN";
 
-/// What the caller passed; `None` falls back to the environment, then to the defaults.
-#[derive(Debug, Clone, Default)]
+/// What the caller or a profile sets; `None` falls back to the environment, then to the
+/// defaults.
+#[derive(Default, Debug, Clone, PartialEq, Eq)]
 pub struct RamRoleArnOptions {
     /// Else `ALIBABA_CLOUD_ROLE_ARN`; required.
     pub role_arn: Option<String>,
@@ -52,8 +54,7 @@ impl RamRoleArnConfig {
         options: RamRoleArnOptions,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, CredentialsError> {
-        let given = |v: Option<String>| v.filter(|s| !s.is_empty());
-        let env = |name: &str| super::context::given(lookup(name));
+        let env = |name: &str| given(lookup(name));
         let config = RamRoleArnConfig {
             role_arn: given(options.role_arn)
                 .or_else(|| env("ALIBABA_CLOUD_ROLE_ARN"))
@@ -86,7 +87,7 @@ impl RamRoleArnConfig {
                 "role_arn is required: pass role_arn= or set ALIBABA_CLOUD_ROLE_ARN",
             ));
         }
-        if let Err(why) = super::check_role_arn(&self.role_arn) {
+        if let Err(why) = crate::credentials::check_role_arn(&self.role_arn) {
             return Err(CredentialsError::config(SOURCE, why));
         }
         let fail = |msg: String| Err(CredentialsError::config(source_name(&self.role_arn), msg));
@@ -116,10 +117,24 @@ pub struct RamRoleArn {
     config: RamRoleArnConfig,
     source: Arc<dyn Provide>,
     http: Arc<dyn HttpClient>,
+    clock: Clock,
     name: String,
 }
 
 impl RamRoleArn {
+    /// `options` resolved against the context's environment; STS reached through its HTTP
+    /// client, at its clock's time.
+    pub fn from_options(
+        options: RamRoleArnOptions,
+        source: Arc<dyn Provide>,
+        ctx: &Context,
+    ) -> Result<Self, CredentialsError> {
+        let config = RamRoleArnConfig::resolve(options, |name| (ctx.env)(name))?;
+        let mut role = Self::new(config, source, ctx.http.http.clone())?;
+        role.clock = ctx.clock.clone();
+        Ok(role)
+    }
+
     pub fn new(
         config: RamRoleArnConfig,
         source: Arc<dyn Provide>,
@@ -131,6 +146,7 @@ impl RamRoleArn {
             config,
             source,
             http,
+            clock: Arc::new(clock::now_secs),
             name,
         })
     }
@@ -203,7 +219,7 @@ impl RamRoleArn {
                 "the source credentials have an empty AccessKey id or secret",
             ));
         }
-        let request = self.build_request(source, &sts::signature_nonce(), clock::now_secs());
+        let request = self.build_request(source, &sts::signature_nonce(), (self.clock)());
         let token = source.security_token().unwrap_or("");
         sts::call(
             &self.name,

@@ -9,19 +9,21 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use super::file::{self, ReadError};
-use super::http::{HttpClient, Limits, Request};
-use super::sts;
-use super::{Credentials, CredentialsError, Provide};
 use crate::clock;
+use crate::credentials::context::{given, Clock, Context, Fs, RealFs};
+use crate::credentials::file::ReadError;
+use crate::credentials::http::{HttpClient, Limits, Request};
+use crate::credentials::sts;
+use crate::credentials::{Credentials, CredentialsError, Provide};
 
 const SOURCE: &str = "OIDC role ARN";
 
 /// Tokens are a few KiB; a bigger file is not a token.
 const MAX_TOKEN_BYTES: u64 = 64 * 1024;
 
-/// What the caller passed; `None` falls back to the environment, then to the defaults.
-#[derive(Debug, Clone, Default)]
+/// What the caller or a profile sets; `None` falls back to the environment, then to the
+/// defaults.
+#[derive(Default, Debug, Clone, PartialEq, Eq)]
 pub struct OidcRoleArnOptions {
     /// Else `ALIBABA_CLOUD_ROLE_ARN`; required.
     pub role_arn: Option<String>,
@@ -65,8 +67,7 @@ impl OidcRoleArnConfig {
         options: OidcRoleArnOptions,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, CredentialsError> {
-        let given = |v: Option<String>| v.filter(|s| !s.is_empty());
-        let env = |name: &str| super::context::given(lookup(name));
+        let env = |name: &str| given(lookup(name));
         let config = OidcRoleArnConfig {
             role_arn: given(options.role_arn)
                 .or_else(|| env("ALIBABA_CLOUD_ROLE_ARN"))
@@ -106,7 +107,7 @@ impl OidcRoleArnConfig {
                 "role_arn is required: pass role_arn= or set ALIBABA_CLOUD_ROLE_ARN",
             ));
         }
-        if let Err(why) = super::check_role_arn(&self.role_arn) {
+        if let Err(why) = crate::credentials::check_role_arn(&self.role_arn) {
             return Err(CredentialsError::config(SOURCE, why));
         }
         let fail = |msg: String| Err(CredentialsError::config(source_name(&self.role_arn), msg));
@@ -149,17 +150,38 @@ fn source_name(role_arn: &str) -> String {
 pub struct OidcRoleArn {
     config: OidcRoleArnConfig,
     http: Arc<dyn HttpClient>,
+    fs: Arc<dyn Fs>,
+    clock: Clock,
     name: String,
 }
 
 impl OidcRoleArn {
+    /// `options` resolved against the context's environment; the token read through its file
+    /// system, STS reached through its HTTP client, at its clock's time.
+    pub fn from_options(
+        options: OidcRoleArnOptions,
+        ctx: &Context,
+    ) -> Result<Self, CredentialsError> {
+        let config = OidcRoleArnConfig::resolve(options, |name| (ctx.env)(name))?;
+        let mut source = Self::new(config, ctx.http.http.clone())?;
+        source.fs = ctx.fs.clone();
+        source.clock = ctx.clock.clone();
+        Ok(source)
+    }
+
     pub fn new(
         config: OidcRoleArnConfig,
         http: Arc<dyn HttpClient>,
     ) -> Result<Self, CredentialsError> {
         config.validate()?;
         let name = source_name(&config.role_arn);
-        Ok(OidcRoleArn { config, http, name })
+        Ok(OidcRoleArn {
+            config,
+            http,
+            fs: Arc::new(RealFs),
+            clock: Arc::new(clock::now_secs),
+            name,
+        })
     }
 
     /// `OIDC role ARN (<role arn>)`, the source of every error.
@@ -174,7 +196,7 @@ impl OidcRoleArn {
     /// The current token: the file read now, surrounding whitespace trimmed (a trailing
     /// newline would make STS reject it). Errors name the path, never the content.
     pub fn read_token(&self) -> Result<Zeroizing<String>, CredentialsError> {
-        read_token_file(&self.config.oidc_token_file)
+        read_token_file(self.fs.as_ref(), &self.config.oidc_token_file)
             .map_err(|msg| CredentialsError::config(self.name.clone(), msg))
     }
 
@@ -200,9 +222,9 @@ impl OidcRoleArn {
     }
 }
 
-fn read_token_file(path: &Path) -> Result<Zeroizing<String>, String> {
+fn read_token_file(fs: &dyn Fs, path: &Path) -> Result<Zeroizing<String>, String> {
     let shown = path.display();
-    let text = file::read_regular_text(path, MAX_TOKEN_BYTES).map_err(|e| match e {
+    let text = fs.read_text(path, MAX_TOKEN_BYTES).map_err(|e| match e {
         ReadError::TooLarge(cap) => {
             format!("the OIDC token file {shown} is larger than {cap} bytes")
         }
@@ -219,7 +241,7 @@ fn read_token_file(path: &Path) -> Result<Zeroizing<String>, String> {
 impl Provide for OidcRoleArn {
     fn provide(&self) -> Result<Credentials, CredentialsError> {
         let token = self.read_token()?;
-        let request = self.build_request(&token, clock::now_secs());
+        let request = self.build_request(&token, (self.clock)());
         sts::call(
             &self.name,
             "AssumeRoleWithOIDC",
