@@ -1,16 +1,18 @@
 //! Fakes shared by the credentials tests: an environment from pairs, an HTTP client that
 //! answers with a closure and records what it was sent, a scratch directory, STS query helpers.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::context::{Clients, Context, Lookup};
+use super::context::{Clients, Context, Fs, Lookup};
+use super::file::ReadError;
 use super::http::{HttpClient, HttpError, Limits, Request, Response};
 
 /// An environment made of `pairs`, for tests of what the sources read from it.
 pub fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
-    let map: std::collections::HashMap<String, String> = pairs
+    let map: HashMap<String, String> = pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
@@ -133,5 +135,37 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Files held in memory, for a [`Context`] that never touches the disk.
+#[derive(Default)]
+pub struct MemFs(pub Mutex<HashMap<PathBuf, String>>);
+
+impl MemFs {
+    pub fn with(files: &[(&str, &str)]) -> Self {
+        MemFs(Mutex::new(
+            files
+                .iter()
+                .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+                .collect(),
+        ))
+    }
+}
+
+impl Fs for MemFs {
+    fn read_text(&self, path: &Path, cap: u64) -> Result<zeroize::Zeroizing<String>, ReadError> {
+        let files = self.0.lock().unwrap();
+        let text = files.get(path).ok_or_else(|| {
+            ReadError::Missing(std::io::Error::from(std::io::ErrorKind::NotFound))
+        })?;
+        if text.len() as u64 > cap {
+            return Err(ReadError::TooLarge(cap));
+        }
+        Ok(zeroize::Zeroizing::new(text.clone()))
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        self.0.lock().unwrap().contains_key(path)
     }
 }

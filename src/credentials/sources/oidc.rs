@@ -125,20 +125,12 @@ impl OidcRoleArnConfig {
                     .into(),
             );
         }
-        if self.role_session_name.is_empty() {
-            return fail("role_session_name must not be empty".into());
-        }
-        if self.duration_seconds < sts::MIN_DURATION_SECONDS {
-            return fail(format!(
-                "duration_seconds must be at least {} (got {})",
-                sts::MIN_DURATION_SECONDS,
-                self.duration_seconds
-            ));
-        }
-        if self.sts_url.is_empty() {
-            return fail("the STS endpoint must not be empty".into());
-        }
-        Ok(())
+        sts::check_session(
+            &self.role_session_name,
+            self.duration_seconds,
+            &self.sts_url,
+        )
+        .or_else(fail)
     }
 }
 
@@ -265,7 +257,6 @@ impl fmt::Debug for OidcRoleArn {
 mod tests {
     use super::*;
     use crate::credentials::http::HttpError;
-    use crate::credentials::test_util::env;
     use crate::credentials::test_util::*;
 
     const ARN: &str = "acs:ram::123456789012:role/rrsa-role";
@@ -441,6 +432,40 @@ mod tests {
             assert!(!e.to_string().contains("first-token"), "{e}");
             assert!(!format!("{p:?}").contains("first-token"));
         }
+    }
+
+    /// Built from options and a context, the source reads only through the context: its
+    /// environment, its files, its HTTP client, its clock.
+    #[test]
+    fn from_options_reaches_the_world_through_the_context() {
+        let http = Arc::new(FakeHttp::fixed(200, OK_BODY));
+        let mut ctx = context(
+            &[
+                ("ALIBABA_CLOUD_ROLE_ARN", ARN),
+                ("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", PROVIDER),
+                ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/mem/token"),
+                ("ALIBABA_CLOUD_ROLE_SESSION_NAME", "ctx-session"),
+            ],
+            http.clone(),
+        );
+        ctx.fs = Arc::new(MemFs::with(&[("/mem/token", TOKEN_1)]));
+        ctx.clock = Arc::new(|| 1_714_564_800);
+        let p = OidcRoleArn::from_options(OidcRoleArnOptions::default(), &ctx).unwrap();
+        assert_eq!(
+            p.provide().unwrap().access_key_id(),
+            "STS.NUgYrLnoC37mZZCNnAbez2"
+        );
+        let sent = query_params(&http.requests()[0].url);
+        assert_eq!(param(&sent, "OIDCToken"), Some(TOKEN_1));
+        assert_eq!(param(&sent, "RoleSessionName"), Some("ctx-session"));
+        assert_eq!(param(&sent, "Timestamp"), Some("2024-05-01T12:00:00Z"));
+        ctx.fs = Arc::new(MemFs::default());
+        let p = OidcRoleArn::from_options(OidcRoleArnOptions::default(), &ctx).unwrap();
+        let e = p.provide().unwrap_err();
+        assert_eq!(
+            e.message,
+            "cannot read the OIDC token file /mem/token: no such file"
+        );
     }
 
     #[test]

@@ -91,20 +91,12 @@ impl RamRoleArnConfig {
             return Err(CredentialsError::config(SOURCE, why));
         }
         let fail = |msg: String| Err(CredentialsError::config(source_name(&self.role_arn), msg));
-        if self.role_session_name.is_empty() {
-            return fail("role_session_name must not be empty".into());
-        }
-        if self.duration_seconds < sts::MIN_DURATION_SECONDS {
-            return fail(format!(
-                "duration_seconds must be at least {} (got {})",
-                sts::MIN_DURATION_SECONDS,
-                self.duration_seconds
-            ));
-        }
-        if self.sts_url.is_empty() {
-            return fail("the STS endpoint must not be empty".into());
-        }
-        Ok(())
+        sts::check_session(
+            &self.role_session_name,
+            self.duration_seconds,
+            &self.sts_url,
+        )
+        .or_else(fail)
     }
 }
 

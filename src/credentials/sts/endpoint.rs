@@ -77,6 +77,28 @@ pub fn default_session_name(now_secs: i64) -> String {
     format!("credentials-python-{now_secs}")
 }
 
+/// What an assumed role's session needs, whichever source assumes it: a session name, at least
+/// [`MIN_DURATION_SECONDS`](super::MIN_DURATION_SECONDS), an endpoint.
+pub fn check_session(
+    role_session_name: &str,
+    duration_seconds: u32,
+    sts_url: &str,
+) -> Result<(), String> {
+    if role_session_name.is_empty() {
+        return Err("role_session_name must not be empty".into());
+    }
+    if duration_seconds < super::MIN_DURATION_SECONDS {
+        return Err(format!(
+            "duration_seconds must be at least {} (got {duration_seconds})",
+            super::MIN_DURATION_SECONDS
+        ));
+    }
+    if sts_url.is_empty() {
+        return Err("the STS endpoint must not be empty".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
