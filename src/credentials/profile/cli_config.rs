@@ -235,7 +235,7 @@ pub(crate) mod tests {
     use crate::credentials::ecs_ram_role::EcsRamRoleOptions;
     use crate::credentials::oidc::OidcRoleArnOptions;
     use crate::credentials::profile::files::MAX_FILE_BYTES;
-    use crate::credentials::profile::spec::tests::{ak, sts};
+    use crate::credentials::profile::spec::tests::{ak, case, check_expected, sts};
     use crate::credentials::ram_role_arn::RamRoleArnOptions;
     use crate::credentials::uri::UriOptions;
 
@@ -287,14 +287,11 @@ pub(crate) mod tests {
 
     #[test]
     fn cli_ram_role_arn() {
-        let text = config(serde_json::json!([
-            {"name": "default", "mode": "RamRoleArn", "access_key_id": "i",
-             "access_key_secret": "s", "ram_role_arn": "acs:ram::1:role/r",
-             "ram_session_name": "sess", "expired_seconds": 1200, "policy": "pol",
-             "external_id": "ext", "sts_region": "cn-shanghai", "enable_vpc": true}
-        ]));
+        let text = case("cli_ram_role_arn", "config.json");
+        let spec = cli(&text, None).unwrap();
+        check_expected("cli_ram_role_arn", &spec);
         assert_eq!(
-            cli(&text, None).unwrap(),
+            spec,
             ProfileSpec::RamRoleArn {
                 source: Box::new(ak("i", "s")),
                 role: RamRoleArnOptions {
@@ -431,17 +428,11 @@ pub(crate) mod tests {
 
     #[test]
     fn cli_oidc() {
-        let text = config(serde_json::json!([
-            {"name": "default", "mode": "OIDC", "ram_role_arn": "r", "oidc_provider_arn": "p",
-             "oidc_token_file": "/t", "role_session_name": "sdk-name",
-             "ram_session_name": "cli-name", "expired_seconds": 3600, "policy": "pol",
-             "sts_region": "cn-hangzhou", "enable_vpc": false},
-            {"name": "cli-written", "mode": "OIDC", "ram_role_arn": "r",
-             "oidc_provider_arn": "p", "ram_session_name": "cli-name"},
-            {"name": "broken", "mode": "OIDC", "ram_role_arn": "r"}
-        ]));
+        let text = case("cli_oidc", "config.json");
+        let spec = cli(&text, None).unwrap();
+        check_expected("cli_oidc", &spec);
         assert_eq!(
-            cli(&text, None).unwrap(),
+            spec,
             ProfileSpec::OidcRoleArn(OidcRoleArnOptions {
                 role_arn: Some("r".into()),
                 oidc_provider_arn: Some("p".into()),
@@ -485,16 +476,7 @@ pub(crate) mod tests {
 
     #[test]
     fn cli_chainable_ram_role_arn() {
-        let text = config(serde_json::json!([
-            {"name": "base", "mode": "AK", "access_key_id": "i", "access_key_secret": "s"},
-            {"name": "mid", "mode": "ChainableRamRoleArn", "source_profile": "base",
-             "ram_role_arn": "r1", "ram_session_name": "s1"},
-            {"name": "default", "mode": "ChainableRamRoleArn", "source_profile": "mid",
-             "ram_role_arn": "r2", "expired_seconds": 900},
-            {"name": "on-ecs", "mode": "ChainableRamRoleArn", "source_profile": "ecs",
-             "ram_role_arn": "r3"},
-            {"name": "ecs", "mode": "EcsRamRole"}
-        ]));
+        let text = case("cli_chainable_ram_role_arn", "config.json");
         let role = |source: ProfileSpec, arn: &str, session: Option<&str>, d: Option<u32>| {
             ProfileSpec::RamRoleArn {
                 source: Box::new(source),
@@ -510,8 +492,10 @@ pub(crate) mod tests {
                 },
             }
         };
+        let spec = cli(&text, None).unwrap();
+        check_expected("cli_chainable_ram_role_arn", &spec);
         assert_eq!(
-            cli(&text, None).unwrap(),
+            spec,
             role(
                 role(ak("i", "s"), "r1", Some("s1"), None),
                 "r2",

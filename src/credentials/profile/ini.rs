@@ -249,7 +249,7 @@ mod tests {
     use super::*;
     use crate::credentials::ecs_ram_role::EcsRamRoleOptions;
     use crate::credentials::oidc::OidcRoleArnOptions;
-    use crate::credentials::profile::spec::tests::{ak, sts};
+    use crate::credentials::profile::spec::tests::{ak, case, check_expected, sts};
     use crate::credentials::ram_role_arn::RamRoleArnOptions;
     use crate::credentials::uri::UriOptions;
 
@@ -287,20 +287,11 @@ mod tests {
 
     #[test]
     fn ini_ram_role_arn() {
-        let text = "[dev]
-type = ram_role_arn
-access_key_id = id1
-access_key_secret = s1
-role_arn = acs:ram::123:role/r
-role_session_name = sess
-policy = {\"Statement\": []}
-external_id = ext
-duration_seconds = 1800
-sts_region = cn-hangzhou
-enable_vpc = true
-";
+        let text = case("ini_ram_role_arn", "credentials.ini");
+        let spec = ini(&text, "dev").unwrap();
+        check_expected("ini_ram_role_arn", &spec);
         assert_eq!(
-            ini(text, "dev").unwrap(),
+            spec,
             ProfileSpec::RamRoleArn {
                 source: Box::new(ak("id1", "s1")),
                 role: RamRoleArnOptions {
@@ -403,19 +394,11 @@ enable_vpc = true
 
     #[test]
     fn ini_oidc_role_arn() {
-        let text = "[o]
-type = oidc_role_arn
-role_arn = acs:ram::1:role/o
-oidc_provider_arn = acs:ram::1:oidc-provider/p
-oidc_token_file_path = /var/run/token
-role_session_name = s
-policy = p
-duration_seconds = 900
-sts_region = cn-beijing
-enable_vpc = off
-";
+        let text = case("ini_oidc_role_arn", "credentials.ini");
+        let spec = ini(&text, "o").unwrap();
+        check_expected("ini_oidc_role_arn", &spec);
         assert_eq!(
-            ini(text, "o").unwrap(),
+            spec,
             ProfileSpec::OidcRoleArn(OidcRoleArnOptions {
                 role_arn: Some("acs:ram::1:role/o".into()),
                 oidc_provider_arn: Some("acs:ram::1:oidc-provider/p".into()),
@@ -532,15 +515,9 @@ enable_vpc = off
 
     #[test]
     fn ini_continuation_lines() {
-        let text = "[dev]
-type = ram_role_arn
-access_key_id = i
-access_key_secret = s
-role_arn = r
-policy = {\"Version\": \"1\",
-    \"Statement\": []}
-role_session_name = sess
-";
+        let text = case("ini_continuation_lines", "credentials.ini");
+        let spec = ini(&text, "dev").unwrap();
+        check_expected("ini_continuation_lines", &spec);
         let ProfileSpec::RamRoleArn {
             source: _,
             role:
@@ -549,7 +526,7 @@ role_session_name = sess
                     role_session_name,
                     ..
                 },
-        } = ini(text, "dev").unwrap()
+        } = spec
         else {
             panic!("not a role")
         };

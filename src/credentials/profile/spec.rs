@@ -104,6 +104,32 @@ pub(super) fn key_pair(f: &dyn Fields, what: &str, token_key: &str) -> Result<Pr
 pub(crate) mod tests {
     use super::*;
 
+    fn case_dir(name: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/profiles")
+            .join(name)
+    }
+
+    /// The input `file` of the case folder `tests/data/profiles/<name>/`.
+    pub(crate) fn case(name: &str, file: &str) -> String {
+        let path = case_dir(name).join(file);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// `spec` as the case's `expected` file shows it (`{:#?}`). A missing file is written, and
+    /// the test fails once so that the new file is looked at before it is committed.
+    pub(crate) fn check_expected(name: &str, spec: &ProfileSpec) {
+        let path = case_dir(name).join("expected");
+        let shown = format!("{spec:#?}\n");
+        match std::fs::read_to_string(&path) {
+            Ok(expected) => assert_eq!(shown, expected, "{}", path.display()),
+            Err(_) => {
+                std::fs::write(&path, &shown).unwrap();
+                panic!("{} written: check it and run again", path.display());
+            }
+        }
+    }
+
     pub(crate) fn ak(id: &str, secret: &str) -> ProfileSpec {
         ProfileSpec::AccessKey(StaticOptions {
             access_key_id: id.into(),
