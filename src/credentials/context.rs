@@ -26,7 +26,8 @@ pub fn given_trimmed(value: Option<impl AsRef<str>>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// Local files, read through [`file`]'s rules (regular files only, capped, never blocking).
+/// Local files, read through [`file`](mod@super::file)'s rules (regular files only, capped,
+/// never blocking).
 pub trait Fs: Send + Sync {
     fn read_text(&self, path: &Path, cap: u64) -> Result<Zeroizing<String>, ReadError>;
     fn exists(&self, path: &Path) -> bool;

@@ -80,7 +80,8 @@ pub fn load_cli_config(
 }
 
 /// The file's text (zeroed on drop: it holds secrets). A missing file is "not configured"; a
-/// FIFO, directory or device is refused at once rather than read (see [`crate::credentials::file`]).
+/// FIFO, directory or device is refused at once rather than read (see
+/// [`file`](mod@crate::credentials::file)).
 fn read_capped(
     fs: &dyn Fs,
     path: &Path,

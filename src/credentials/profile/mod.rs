@@ -1,8 +1,8 @@
 //! Profiles: what `~/.alibabacloud/credentials.ini` (alibabacloud_credentials'
 //! `ProfileCredentialsProvider`) and the Alibaba Cloud CLI's `~/.aliyun/config.json`
 //! (`CLIProfileCredentialsProvider`) describe: [`files`] finds and reads them, [`ini`] and
-//! [`cli_config`] parse one profile into a [`ProfileSpec`] ([`spec`]), [`build`] turns the spec
-//! into the source it names.
+//! [`cli_config`] parse one profile into a [`ProfileSpec`] ([`spec`]), and
+//! [`build`](mod@build) turns the spec into the source it names.
 //!
 //! Key names are the SDK's (alibabacloud_credentials 1.0.12, `provider/profile.py` and
 //! `provider/cli_profile.py`). Where ossauth reads more than the SDK does, the extra keys are

@@ -1,6 +1,6 @@
 //! [`ProfileSpec`]: what one profile says to do, whichever file it comes from. Each variant
 //! holds the options of the source it names, so that a field (a role's session name, say) is
-//! declared once, in the source's file. And the reading of one profile's keys ([`Fields`]).
+//! declared once, in the source's file. And the reading of one profile's keys (`Fields`).
 
 use crate::credentials::ecs_ram_role::EcsRamRoleOptions;
 use crate::credentials::oidc::OidcRoleArnOptions;
