@@ -101,15 +101,7 @@ impl OidcRoleArnConfig {
     }
 
     pub fn validate(&self) -> Result<(), CredentialsError> {
-        if self.role_arn.is_empty() {
-            return Err(CredentialsError::config(
-                SOURCE,
-                "role_arn is required: pass role_arn= or set ALIBABA_CLOUD_ROLE_ARN",
-            ));
-        }
-        if let Err(why) = crate::credentials::check_role_arn(&self.role_arn) {
-            return Err(CredentialsError::config(SOURCE, why));
-        }
+        sts::require_role_arn(&self.role_arn).map_err(|m| CredentialsError::config(SOURCE, m))?;
         let fail = |msg: String| Err(CredentialsError::config(source_name(&self.role_arn), msg));
         if self.oidc_provider_arn.is_empty() {
             return fail(

@@ -77,6 +77,14 @@ pub fn default_session_name(now_secs: i64) -> String {
     format!("credentials-python-{now_secs}")
 }
 
+/// The role to assume: given (by `role_arn=` or `ALIBABA_CLOUD_ROLE_ARN`) and well formed.
+pub fn require_role_arn(role_arn: &str) -> Result<(), String> {
+    if role_arn.is_empty() {
+        return Err("role_arn is required: pass role_arn= or set ALIBABA_CLOUD_ROLE_ARN".into());
+    }
+    crate::credentials::check_role_arn(role_arn)
+}
+
 /// What an assumed role's session needs, whichever source assumes it: a session name, at least
 /// [`MIN_DURATION_SECONDS`](super::MIN_DURATION_SECONDS), an endpoint.
 pub fn check_session(
