@@ -3,13 +3,13 @@
 //! disabled, the credentials URI when set.
 
 use super::chain::Chain;
-use super::ecs_ram_role::{EcsRamRole, EcsRamRoleConfig, EcsRamRoleOptions};
-use super::http::Limits;
-use super::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOptions};
-use super::profile::{cli_config_path, cli_profile_disabled, ini_path};
-use super::profile_source::{ecs_limits, Clients, Lookup, Profile, ProfileFile};
-use super::uri::Uri;
-use super::{env, CredentialsError, Provide};
+use super::context::{given_trimmed, Context};
+use super::ecs_ram_role::{ecs_limits, EcsRamRole, EcsRamRoleOptions};
+use super::env::{Env, EnvOptions};
+use super::oidc::{OidcRoleArn, OidcRoleArnOptions};
+use super::profile::{cli_config_path, cli_profile_disabled, ini_path, Profile, ProfileFile};
+use super::uri::{Uri, UriOptions};
+use super::{CredentialsError, Provide};
 
 /// A source that could not even be set up (a malformed variable): it fails with that error
 /// when its turn comes, so the chain's summary shows it.
@@ -28,35 +28,21 @@ fn or_broken<S: Provide + 'static>(source: Result<S, CredentialsError>) -> Box<d
     }
 }
 
-/// The process environment through `lookup`, read now for what decides which sources take
-/// part, and again by each source when it is asked.
-struct LookupEnv(Lookup);
-
-impl Provide for LookupEnv {
-    fn provide(&self) -> Result<super::Credentials, CredentialsError> {
-        env::from_lookup(|n| (self.0)(n))
-    }
-}
-
-/// Builds the chain. `ecs_endpoint` overrides the metadata service's address (tests).
-pub fn default_chain(lookup: Lookup, ecs_endpoint: Option<String>, clients: Clients) -> Chain {
-    let get = |name: &str| lookup(name);
-    let set = |name: &str| get(name).is_some_and(|v| !v.trim().is_empty());
-    let is_true = |name: &str| get(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+/// Builds the chain. The environment is read now for what decides which sources take part, and
+/// again by each source when it is asked. `ecs_endpoint` overrides the metadata service's
+/// address (tests).
+pub fn default_chain(ctx: &Context, ecs_endpoint: Option<String>) -> Chain {
+    let get = |name: &str| (ctx.env)(name);
+    let set = |name: &str| given_trimmed(get(name)).is_some();
     let mut sources: Vec<(String, Box<dyn Provide>)> = vec![(
         "environment variables".into(),
-        Box::new(LookupEnv(lookup.clone())),
+        Box::new(Env::new(EnvOptions::default(), ctx)),
     )];
     if set("ALIBABA_CLOUD_ROLE_ARN")
         && set("ALIBABA_CLOUD_OIDC_PROVIDER_ARN")
         && set("ALIBABA_CLOUD_OIDC_TOKEN_FILE")
     {
-        let options = OidcRoleArnOptions {
-            limits: Limits::default(),
-            ..Default::default()
-        };
-        let source = OidcRoleArnConfig::resolve(options, get)
-            .and_then(|c| OidcRoleArn::new(c, clients.http.clone()));
+        let source = OidcRoleArn::from_options(OidcRoleArnOptions::default(), ctx);
         sources.push(("OIDC role ARN (environment)".into(), or_broken(source)));
     }
     let cli = cli_config_path(get).filter(|_| !cli_profile_disabled(get));
@@ -65,21 +51,22 @@ pub fn default_chain(lookup: Lookup, ecs_endpoint: Option<String>, clients: Clie
         ini_path(get).map(|path| ProfileFile::ini(path, None, get)),
     ];
     for file in files.into_iter().flatten() {
-        let profile = Profile::new(file, lookup.clone(), clients.clone());
+        let profile = Profile::new(file, ctx.clone());
         sources.push((profile.source_name().to_owned(), Box::new(profile)));
     }
-    if !is_true("ALIBABA_CLOUD_ECS_METADATA_DISABLED") {
+    if !ctx.var_is_true("ALIBABA_CLOUD_ECS_METADATA_DISABLED") {
         let options = EcsRamRoleOptions {
             endpoint: ecs_endpoint,
             limits: ecs_limits(),
             ..Default::default()
         };
-        let source = EcsRamRoleConfig::resolve(options, get)
-            .map(|c| EcsRamRole::new(c, clients.metadata.clone()));
-        sources.push(("ECS RAM role".into(), or_broken(source)));
+        sources.push((
+            "ECS RAM role".into(),
+            or_broken(EcsRamRole::from_options(options, ctx)),
+        ));
     }
     if set("ALIBABA_CLOUD_CREDENTIALS_URI") {
-        let source = Uri::new(None, get, Limits::default(), clients.http.clone());
+        let source = Uri::from_options(UriOptions::default(), ctx);
         sources.push(("credentials URI".into(), or_broken(source)));
     }
     let ini = ini_path(get).map_or_else(
@@ -95,8 +82,9 @@ pub fn default_chain(lookup: Lookup, ecs_endpoint: Option<String>, clients: Clie
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credentials::context::Clients;
     use crate::credentials::http::HttpClient;
-    use crate::credentials::sts::fake::FakeHttp;
+    use crate::credentials::test_util::FakeHttp;
     use std::collections::HashMap;
     use std::sync::Arc;
 
@@ -106,11 +94,8 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let http: Arc<dyn HttpClient> = Arc::new(FakeHttp::fixed(404, ""));
-        default_chain(
-            Arc::new(move |k| map.get(k).cloned()),
-            None,
-            Clients::same(http),
-        )
+        let ctx = Context::with(Arc::new(move |k| map.get(k).cloned()), Clients::same(http));
+        default_chain(&ctx, None)
     }
 
     #[test]

@@ -294,7 +294,7 @@ fn describe(e: &ureq::Error, limits: &Limits) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::test_env as env;
+    use crate::credentials::test_util::env;
     use std::io::{Read, Write};
     use std::net::TcpListener;
     use std::time::Instant;

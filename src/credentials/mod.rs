@@ -1,155 +1,33 @@
-//! Credentials and their sources. Each source is one file and implements [`Provide`].
+//! Credentials and their sources: [`Credentials`] and [`Provide`] (in `provide.rs`), the
+//! refreshing [`cache`], the [`chain`]s, one file per source in [`sources`], what they share in
+//! [`context`], [`sts`] and [`profile`]. ARCHITECTURE.md has the picture.
 
 mod arn;
 pub mod cache;
 pub mod chain;
+pub mod context;
 pub mod default_chain;
-pub mod ecs_ram_role;
-pub mod env;
 mod error;
 mod expiration;
 pub mod file;
 mod flat_json;
 pub mod http;
-pub mod oidc;
 pub mod profile;
-pub mod profile_source;
-pub mod ram_role_arn;
+mod provide;
+mod secret;
 pub mod service_text;
-pub mod static_provider;
+pub mod sources;
 pub mod sts;
-pub mod uri;
+#[cfg(test)]
+pub(crate) mod test_util;
 mod wiped_json;
-
-use std::fmt;
-
-use zeroize::Zeroizing;
 
 pub use arn::check_role_arn;
 pub use cache::{Fetched, RefreshingCache};
 pub use env::EnvironmentVariable;
 pub use error::{CredentialsError, ErrorKind};
 pub use expiration::parse_iso8601;
+pub use provide::{mask, Credentials, Provide};
+pub use secret::{Secret, REDACTED};
+pub use sources::{ecs_ram_role, env, oidc, ram_role_arn, static_provider, uri};
 pub use static_provider::Static;
-
-/// An AccessKey pair, optionally an STS token and its expiration.
-///
-/// The secret and token are zeroed on drop and never printed: `Debug` redacts them.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    access_key_id: String,
-    access_key_secret: Zeroizing<String>,
-    security_token: Option<Zeroizing<String>>,
-    /// Seconds since the epoch.
-    expiration: Option<i64>,
-}
-
-impl Credentials {
-    pub fn new(
-        access_key_id: impl Into<String>,
-        access_key_secret: impl Into<String>,
-        security_token: Option<String>,
-        expiration: Option<i64>,
-    ) -> Self {
-        Credentials {
-            access_key_id: access_key_id.into(),
-            access_key_secret: Zeroizing::new(access_key_secret.into()),
-            security_token: security_token.map(Zeroizing::new),
-            expiration,
-        }
-    }
-
-    pub fn access_key_id(&self) -> &str {
-        &self.access_key_id
-    }
-
-    pub fn access_key_secret(&self) -> &str {
-        &self.access_key_secret
-    }
-
-    pub fn security_token(&self) -> Option<&str> {
-        self.security_token.as_deref().map(String::as_str)
-    }
-
-    pub fn expiration(&self) -> Option<i64> {
-        self.expiration
-    }
-
-    /// The AccessKey id with all but its first and last 4 characters masked, for display.
-    pub fn masked_access_key_id(&self) -> String {
-        mask(&self.access_key_id)
-    }
-}
-
-/// `LTAI****************wxyz`: enough to tell keys apart, not enough to use one.
-pub fn mask(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    if chars.len() <= 8 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("access_key_secret", &"**redacted**")
-            .field(
-                "security_token",
-                &self.security_token.as_ref().map(|_| "**redacted**"),
-            )
-            .field("expiration", &self.expiration)
-            .finish()
-    }
-}
-
-/// A source of credentials.
-pub trait Provide: Send + Sync {
-    fn provide(&self) -> Result<Credentials, CredentialsError>;
-}
-
-/// A shared source is a source (the default chain is both in its cache and asked which of its
-/// sources worked).
-impl<T: Provide + ?Sized> Provide for std::sync::Arc<T> {
-    fn provide(&self) -> Result<Credentials, CredentialsError> {
-        (**self).provide()
-    }
-}
-
-/// An environment made of `pairs`, for tests of what the sources read from it.
-#[cfg(test)]
-pub(crate) fn test_env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let map: std::collections::HashMap<String, String> = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    move |k| map.get(k).cloned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debug_never_shows_secret_or_token() {
-        let c = Credentials::new(
-            "LTAIexampleid12",
-            "s3cr3t-value",
-            Some("tok3n-value".into()),
-            Some(5),
-        );
-        let shown = format!("{c:?}");
-        assert!(shown.contains("LTAIexampleid12"));
-        assert!(!shown.contains("s3cr3t-value"));
-        assert!(!shown.contains("tok3n-value"));
-    }
-
-    #[test]
-    fn masking() {
-        assert_eq!(mask("LTAI1234567890ab"), "LTAI********90ab");
-        assert_eq!(mask("short"), "*****");
-    }
-}

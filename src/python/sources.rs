@@ -12,15 +12,17 @@ use super::errors::credentials_error;
 use super::refreshing::seconds;
 use super::text::SecretArg;
 use crate::credentials::chain::Chain;
+use crate::credentials::context::{given, Context};
 use crate::credentials::default_chain::default_chain;
-use crate::credentials::ecs_ram_role::{EcsRamRole, EcsRamRoleConfig, EcsRamRoleOptions};
-use crate::credentials::http::{HttpClient, Limits, UreqClient};
-use crate::credentials::oidc::{OidcRoleArn, OidcRoleArnConfig, OidcRoleArnOptions};
-use crate::credentials::profile::{cli_config_path, ini_path};
-use crate::credentials::profile_source::{Clients, Lookup, Profile, ProfileFile};
-use crate::credentials::ram_role_arn::{RamRoleArn, RamRoleArnConfig, RamRoleArnOptions};
-use crate::credentials::uri::Uri;
-use crate::credentials::{Credentials, CredentialsError, EnvironmentVariable, Provide, Static};
+use crate::credentials::ecs_ram_role::{EcsRamRole, EcsRamRoleOptions};
+use crate::credentials::env::{Env, EnvOptions};
+use crate::credentials::http::Limits;
+use crate::credentials::oidc::{OidcRoleArn, OidcRoleArnOptions};
+use crate::credentials::profile::{cli_config_path, ini_path, Profile, ProfileFile};
+use crate::credentials::ram_role_arn::{RamRoleArn, RamRoleArnOptions};
+use crate::credentials::static_provider::{Static, StaticOptions};
+use crate::credentials::uri::{Uri, UriOptions};
+use crate::credentials::{Credentials, CredentialsError, Provide, Secret};
 
 /// A Rust source waiting to be put in a cache (taken by `CachedProvider.__new__`).
 #[pyclass(frozen, module = "ossauth._core", name = "_RustSource")]
@@ -92,11 +94,6 @@ impl Provide for HandedOver {
     }
 }
 
-/// The process environment, as every source reads it.
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
 /// Connect and read timeouts in seconds, with the cap on response size.
 fn limits(connect_timeout: f64, read_timeout: f64) -> PyResult<Limits> {
     Ok(Limits {
@@ -104,22 +101,6 @@ fn limits(connect_timeout: f64, read_timeout: f64) -> PyResult<Limits> {
         read_timeout: seconds(read_timeout, "read_timeout")?,
         ..Limits::default()
     })
-}
-
-fn http() -> Arc<dyn HttpClient> {
-    Arc::new(UreqClient::default())
-}
-
-/// The metadata service is link-local: never through a proxy.
-fn metadata_http() -> Arc<dyn HttpClient> {
-    Arc::new(UreqClient::direct())
-}
-
-fn clients() -> Clients {
-    Clients {
-        http: http(),
-        metadata: metadata_http(),
-    }
 }
 
 fn error(e: CredentialsError) -> PyErr {
@@ -133,21 +114,27 @@ fn role_source(
     access_key_secret: Option<SecretArg>,
     security_token: Option<SecretArg>,
     source: Option<Py<PyAny>>,
+    ctx: &Context,
 ) -> PyResult<RoleSource> {
     let access_key_secret = access_key_secret.map(|s| s.0);
     let security_token = security_token.map(|s| s.0);
     match (access_key_id, access_key_secret, source) {
-        (Some(id), Some(secret), None) => Ok(RoleSource::Rust(Arc::new(Static(Credentials::new(
-            id,
-            secret,
-            security_token,
-            None,
-        ))))),
+        (Some(id), Some(secret), None) => {
+            let options = StaticOptions {
+                access_key_id: id,
+                access_key_secret: Secret::new(secret),
+                security_token: security_token.map(Secret::new),
+            };
+            Ok(RoleSource::Rust(Arc::new(Static::new(options, ctx))))
+        }
         (None, None, Some(p)) => Ok(RoleSource::Python(p)),
         (None, None, None) if security_token.is_some() => Err(PyValueError::new_err(
             "security_token= goes with access_key_id= and access_key_secret=",
         )),
-        (None, None, None) => Ok(RoleSource::Rust(Arc::new(EnvironmentVariable))),
+        (None, None, None) => Ok(RoleSource::Rust(Arc::new(Env::new(
+            EnvOptions::default(),
+            ctx,
+        )))),
         (_, _, Some(_)) => Err(PyValueError::new_err(
             "give either source= or access_key_id=/access_key_secret=, not both",
         )),
@@ -180,7 +167,14 @@ fn _ram_role_arn_source(
     connect_timeout: f64,
     read_timeout: f64,
 ) -> PyResult<PyRustSource> {
-    let upstream = role_source(access_key_id, access_key_secret, security_token, source)?;
+    let ctx = Context::process();
+    let upstream = role_source(
+        access_key_id,
+        access_key_secret,
+        security_token,
+        source,
+        &ctx,
+    )?;
     let options = RamRoleArnOptions {
         role_arn,
         role_session_name,
@@ -192,16 +186,18 @@ fn _ram_role_arn_source(
         enable_vpc,
         limits: limits(connect_timeout, read_timeout)?,
     };
-    let config = RamRoleArnConfig::resolve(options, env).map_err(error)?;
     match upstream {
         RoleSource::Rust(upstream) => {
-            let role = RamRoleArn::new(config, upstream, http()).map_err(error)?;
+            let role = RamRoleArn::from_options(options, upstream, &ctx).map_err(error)?;
             Ok(PyRustSource::new(
                 role.source_name().to_owned(),
                 Box::new(role),
             ))
         }
         RoleSource::Python(provider) => {
+            // The options are checked before the provider is.
+            let role = RamRoleArn::from_options(options, Arc::new(HandedOver), &ctx);
+            let role = Arc::new(role.map_err(error)?);
             let provider = provider.bind(py);
             let type_name = provider
                 .get_type()
@@ -213,8 +209,6 @@ fn _ram_role_arn_source(
                     "source= must have a get_credentials() method; {type_name} has none"
                 ))
             })?;
-            let role =
-                Arc::new(RamRoleArn::new(config, Arc::new(HandedOver), http()).map_err(error)?);
             let mut source = PyRustSource::new(role.source_name().to_owned(), Box::new(HandedOver));
             source.staged = Some(Staged {
                 fetch: fetch.unbind(),
@@ -258,8 +252,7 @@ fn _oidc_role_arn_source(
         enable_vpc,
         limits: limits(connect_timeout, read_timeout)?,
     };
-    let config = OidcRoleArnConfig::resolve(options, env).map_err(error)?;
-    let source = OidcRoleArn::new(config, http()).map_err(error)?;
+    let source = OidcRoleArn::from_options(options, &Context::process()).map_err(error)?;
     Ok(PyRustSource::new(
         source.source_name().to_owned(),
         Box::new(source),
@@ -282,8 +275,7 @@ fn _ecs_ram_role_source(
         disable_imds_v1,
         limits: limits(connect_timeout, read_timeout)?,
     };
-    let config = EcsRamRoleConfig::resolve(options, env).map_err(error)?;
-    let source = EcsRamRole::new(config, metadata_http());
+    let source = EcsRamRole::from_options(options, &Context::process()).map_err(error)?;
     Ok(PyRustSource::new(
         source.source_name().to_owned(),
         Box::new(source),
@@ -297,16 +289,15 @@ fn _uri_source(
     connect_timeout: f64,
     read_timeout: f64,
 ) -> PyResult<PyRustSource> {
-    let source =
-        Uri::new(uri, env, limits(connect_timeout, read_timeout)?, http()).map_err(error)?;
+    let options = UriOptions {
+        uri,
+        limits: limits(connect_timeout, read_timeout)?,
+    };
+    let source = Uri::from_options(options, &Context::process()).map_err(error)?;
     Ok(PyRustSource::new(
         source.source_name().to_owned(),
         Box::new(source),
     ))
-}
-
-fn process_env() -> Lookup {
-    Arc::new(env)
 }
 
 /// `path`, else credentials.ini when it exists, else the CLI's config.json when it exists.
@@ -318,15 +309,17 @@ fn _profile_source(
     profile: Option<String>,
     path: Option<PathBuf>,
 ) -> PyResult<PyRustSource> {
-    let profile = profile.filter(|p| !p.is_empty());
+    let ctx = Context::process();
+    let env = |name: &str| (ctx.env)(name);
+    let profile = given(profile);
     let file = match path {
         Some(p) => ProfileFile::at(&p, profile, env),
         None => {
             let ini = ini_path(env);
             let cli = cli_config_path(env);
             match (ini, cli) {
-                (Some(ini), _) if ini.exists() => ProfileFile::ini(ini, profile, env),
-                (_, Some(cli)) if cli.exists() => ProfileFile::cli(cli, profile, env),
+                (Some(ini), _) if ctx.fs.exists(&ini) => ProfileFile::ini(ini, profile, env),
+                (_, Some(cli)) if ctx.fs.exists(&cli) => ProfileFile::cli(cli, profile, env),
                 (ini, cli) => {
                     let shown = |p: Option<PathBuf>| {
                         p.map_or("(no home directory)".into(), |p| p.display().to_string())
@@ -343,7 +336,7 @@ fn _profile_source(
             }
         }
     };
-    let source = Profile::new(file, process_env(), clients());
+    let source = Profile::new(file, ctx.clone());
     super::exit::allow_threads(py, || source.check()).map_err(error)?;
     Ok(PyRustSource::new(
         source.source_name().to_owned(),
@@ -354,11 +347,7 @@ fn _profile_source(
 #[pyfunction]
 #[pyo3(signature = (ecs_metadata_endpoint=None))]
 fn _default_chain_source(ecs_metadata_endpoint: Option<String>) -> PyRustSource {
-    let chain = Arc::new(default_chain(
-        process_env(),
-        ecs_metadata_endpoint,
-        clients(),
-    ));
+    let chain = Arc::new(default_chain(&Context::process(), ecs_metadata_endpoint));
     PyRustSource::chain("default credentials chain".into(), chain)
 }
 

@@ -2,12 +2,23 @@
 //! credentials document, as sidecars and credential agents do. One request per
 //! [`Provide::provide`], no retries of its own.
 
+use std::fmt;
 use std::sync::Arc;
 
-use super::http::{HttpClient, Limits, Request};
-use super::{flat_json, Credentials, CredentialsError, Provide};
+use crate::credentials::context::{given_trimmed, Context};
+use crate::credentials::http::{HttpClient, Limits, Request};
+use crate::credentials::{flat_json, Credentials, CredentialsError, Provide, REDACTED};
 
 const SOURCE: &str = "credentials URI";
+
+/// What the caller or a profile sets.
+#[derive(Default, Clone, PartialEq, Eq)]
+pub struct UriOptions {
+    /// Else `ALIBABA_CLOUD_CREDENTIALS_URI`; required. May hold a token in its query: shown
+    /// without it (see [`source_name`]).
+    pub uri: Option<String>,
+    pub limits: Limits,
+}
 
 pub struct Uri {
     url: String,
@@ -16,7 +27,37 @@ pub struct Uri {
     http: Arc<dyn HttpClient>,
 }
 
+/// The URI's query may carry a token: shown without it.
+impl fmt::Debug for UriOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UriOptions")
+            .field("uri", &self.uri.as_deref().map(without_query))
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+/// `uri` without its query, `?**redacted**` marking where it was.
+pub fn without_query(uri: &str) -> String {
+    let shown = crate::credentials::http::shown_url(uri);
+    if uri.contains(['?', '#']) {
+        format!("{shown}?{REDACTED}")
+    } else {
+        shown
+    }
+}
+
 impl Uri {
+    /// `options` resolved against the context's environment, fetched through its HTTP client.
+    pub fn from_options(options: UriOptions, ctx: &Context) -> Result<Self, CredentialsError> {
+        Self::new(
+            options.uri,
+            |name| (ctx.env)(name),
+            options.limits,
+            ctx.http.http.clone(),
+        )
+    }
+
     /// `uri`, else `ALIBABA_CLOUD_CREDENTIALS_URI` from `lookup`; it must be http(s).
     pub fn new(
         uri: Option<String>,
@@ -24,10 +65,7 @@ impl Uri {
         limits: Limits,
         http: Arc<dyn HttpClient>,
     ) -> Result<Self, CredentialsError> {
-        let url = uri
-            .or_else(|| lookup("ALIBABA_CLOUD_CREDENTIALS_URI"))
-            .map(|u| u.trim().to_string())
-            .filter(|u| !u.is_empty())
+        let url = given_trimmed(uri.or_else(|| lookup("ALIBABA_CLOUD_CREDENTIALS_URI")))
             .ok_or_else(|| {
                 CredentialsError::config(
                     SOURCE,
@@ -70,7 +108,7 @@ impl Uri {
 /// `credentials URI (http://host/path)`, without the query or a password (either may hold a
 /// secret).
 pub fn source_name(url: &str) -> String {
-    format!("{SOURCE} ({})", super::http::shown_url(url))
+    format!("{SOURCE} ({})", crate::credentials::http::shown_url(url))
 }
 
 impl Provide for Uri {
@@ -87,14 +125,14 @@ impl Provide for Uri {
             response.status,
             &response.body,
         )
-        .map_err(|e| super::sts::redact(e, &self.query_values()))
+        .map_err(|e| crate::credentials::sts::redact(e, &self.query_values()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::sts::fake::FakeHttp;
+    use crate::credentials::test_util::FakeHttp;
 
     #[test]
     fn reads_the_environment_and_hides_the_query() {

@@ -2,7 +2,8 @@
 //! `OSS_SESSION_TOKEN` (oss2's names), else `ALIBABA_CLOUD_ACCESS_KEY_ID` /
 //! `ALIBABA_CLOUD_ACCESS_KEY_SECRET` / `ALIBABA_CLOUD_SECURITY_TOKEN` (the credentials tool's).
 
-use super::{Credentials, CredentialsError, Provide};
+use crate::credentials::context::{given, Context, Lookup};
+use crate::credentials::{Credentials, CredentialsError, Provide};
 
 const SOURCE: &str = "environment variables";
 
@@ -31,7 +32,7 @@ const FAMILIES: [Names; 2] = [
 pub fn from_lookup(
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<Credentials, CredentialsError> {
-    let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
+    let get = |name: &str| given(lookup(name));
     for names in &FAMILIES {
         let Some(id) = get(names.id) else { continue };
         let Some(secret) = get(names.secret) else {
@@ -67,6 +68,30 @@ pub fn from_lookup(
     ))
 }
 
+/// Nothing to set: the variables' names are fixed.
+#[derive(Default, Debug, Clone)]
+pub struct EnvOptions {}
+
+/// The context's environment, read when [`Env::provide`] is called.
+#[derive(Clone)]
+pub struct Env {
+    env: Lookup,
+}
+
+impl Env {
+    pub fn new(_options: EnvOptions, ctx: &Context) -> Self {
+        Env {
+            env: ctx.env.clone(),
+        }
+    }
+}
+
+impl Provide for Env {
+    fn provide(&self) -> Result<Credentials, CredentialsError> {
+        from_lookup(|name| (self.env)(name))
+    }
+}
+
 /// The process environment, read when [`EnvironmentVariable::provide`] is called.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct EnvironmentVariable;
@@ -80,7 +105,7 @@ impl Provide for EnvironmentVariable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::test_env as env;
+    use crate::credentials::test_util::env;
 
     #[test]
     fn oss_names_win() {

@@ -9,19 +9,21 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use super::file::{self, ReadError};
-use super::http::{HttpClient, Limits, Request};
-use super::sts;
-use super::{Credentials, CredentialsError, Provide};
 use crate::clock;
+use crate::credentials::context::{given, Clock, Context, Fs, RealFs};
+use crate::credentials::file::ReadError;
+use crate::credentials::http::{HttpClient, Limits, Request};
+use crate::credentials::sts;
+use crate::credentials::{Credentials, CredentialsError, Provide};
 
 const SOURCE: &str = "OIDC role ARN";
 
 /// Tokens are a few KiB; a bigger file is not a token.
 const MAX_TOKEN_BYTES: u64 = 64 * 1024;
 
-/// What the caller passed; `None` falls back to the environment, then to the defaults.
-#[derive(Debug, Clone, Default)]
+/// What the caller or a profile sets; `None` falls back to the environment, then to the
+/// defaults.
+#[derive(Default, Debug, Clone, PartialEq, Eq)]
 pub struct OidcRoleArnOptions {
     /// Else `ALIBABA_CLOUD_ROLE_ARN`; required.
     pub role_arn: Option<String>,
@@ -65,8 +67,7 @@ impl OidcRoleArnConfig {
         options: OidcRoleArnOptions,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, CredentialsError> {
-        let given = |v: Option<String>| v.filter(|s| !s.is_empty());
-        let env = |name: &str| sts::non_empty(lookup(name));
+        let env = |name: &str| given(lookup(name));
         let config = OidcRoleArnConfig {
             role_arn: given(options.role_arn)
                 .or_else(|| env("ALIBABA_CLOUD_ROLE_ARN"))
@@ -100,15 +101,7 @@ impl OidcRoleArnConfig {
     }
 
     pub fn validate(&self) -> Result<(), CredentialsError> {
-        if self.role_arn.is_empty() {
-            return Err(CredentialsError::config(
-                SOURCE,
-                "role_arn is required: pass role_arn= or set ALIBABA_CLOUD_ROLE_ARN",
-            ));
-        }
-        if let Err(why) = super::check_role_arn(&self.role_arn) {
-            return Err(CredentialsError::config(SOURCE, why));
-        }
+        sts::require_role_arn(&self.role_arn).map_err(|m| CredentialsError::config(SOURCE, m))?;
         let fail = |msg: String| Err(CredentialsError::config(source_name(&self.role_arn), msg));
         if self.oidc_provider_arn.is_empty() {
             return fail(
@@ -124,20 +117,12 @@ impl OidcRoleArnConfig {
                     .into(),
             );
         }
-        if self.role_session_name.is_empty() {
-            return fail("role_session_name must not be empty".into());
-        }
-        if self.duration_seconds < sts::MIN_DURATION_SECONDS {
-            return fail(format!(
-                "duration_seconds must be at least {} (got {})",
-                sts::MIN_DURATION_SECONDS,
-                self.duration_seconds
-            ));
-        }
-        if self.sts_url.is_empty() {
-            return fail("the STS endpoint must not be empty".into());
-        }
-        Ok(())
+        sts::check_session(
+            &self.role_session_name,
+            self.duration_seconds,
+            &self.sts_url,
+        )
+        .or_else(fail)
     }
 }
 
@@ -149,17 +134,38 @@ fn source_name(role_arn: &str) -> String {
 pub struct OidcRoleArn {
     config: OidcRoleArnConfig,
     http: Arc<dyn HttpClient>,
+    fs: Arc<dyn Fs>,
+    clock: Clock,
     name: String,
 }
 
 impl OidcRoleArn {
+    /// `options` resolved against the context's environment; the token read through its file
+    /// system, STS reached through its HTTP client, at its clock's time.
+    pub fn from_options(
+        options: OidcRoleArnOptions,
+        ctx: &Context,
+    ) -> Result<Self, CredentialsError> {
+        let config = OidcRoleArnConfig::resolve(options, |name| (ctx.env)(name))?;
+        let mut source = Self::new(config, ctx.http.http.clone())?;
+        source.fs = ctx.fs.clone();
+        source.clock = ctx.clock.clone();
+        Ok(source)
+    }
+
     pub fn new(
         config: OidcRoleArnConfig,
         http: Arc<dyn HttpClient>,
     ) -> Result<Self, CredentialsError> {
         config.validate()?;
         let name = source_name(&config.role_arn);
-        Ok(OidcRoleArn { config, http, name })
+        Ok(OidcRoleArn {
+            config,
+            http,
+            fs: Arc::new(RealFs),
+            clock: Arc::new(clock::now_secs),
+            name,
+        })
     }
 
     /// `OIDC role ARN (<role arn>)`, the source of every error.
@@ -174,7 +180,7 @@ impl OidcRoleArn {
     /// The current token: the file read now, surrounding whitespace trimmed (a trailing
     /// newline would make STS reject it). Errors name the path, never the content.
     pub fn read_token(&self) -> Result<Zeroizing<String>, CredentialsError> {
-        read_token_file(&self.config.oidc_token_file)
+        read_token_file(self.fs.as_ref(), &self.config.oidc_token_file)
             .map_err(|msg| CredentialsError::config(self.name.clone(), msg))
     }
 
@@ -200,9 +206,9 @@ impl OidcRoleArn {
     }
 }
 
-fn read_token_file(path: &Path) -> Result<Zeroizing<String>, String> {
+fn read_token_file(fs: &dyn Fs, path: &Path) -> Result<Zeroizing<String>, String> {
     let shown = path.display();
-    let text = file::read_regular_text(path, MAX_TOKEN_BYTES).map_err(|e| match e {
+    let text = fs.read_text(path, MAX_TOKEN_BYTES).map_err(|e| match e {
         ReadError::TooLarge(cap) => {
             format!("the OIDC token file {shown} is larger than {cap} bytes")
         }
@@ -219,7 +225,7 @@ fn read_token_file(path: &Path) -> Result<Zeroizing<String>, String> {
 impl Provide for OidcRoleArn {
     fn provide(&self) -> Result<Credentials, CredentialsError> {
         let token = self.read_token()?;
-        let request = self.build_request(&token, clock::now_secs());
+        let request = self.build_request(&token, (self.clock)());
         sts::call(
             &self.name,
             "AssumeRoleWithOIDC",
@@ -243,39 +249,12 @@ impl fmt::Debug for OidcRoleArn {
 mod tests {
     use super::*;
     use crate::credentials::http::HttpError;
-    use crate::credentials::sts::fake::*;
-    use crate::credentials::test_env as env;
-    use std::sync::atomic::{AtomicU32, Ordering};
+    use crate::credentials::test_util::*;
 
     const ARN: &str = "acs:ram::123456789012:role/rrsa-role";
     const PROVIDER: &str = "acs:ram::123456789012:oidc-provider/ack-rrsa-c1";
     const TOKEN_1: &str = "eyJhbGciOiJSUzI1NiJ9.first-token.sig1";
     const TOKEN_2: &str = "eyJhbGciOiJSUzI1NiJ9.second-token.sig2";
-
-    /// A scratch directory removed on drop (no tempfile crate here).
-    struct Scratch(PathBuf);
-    impl Scratch {
-        fn new() -> Self {
-            static N: AtomicU32 = AtomicU32::new(0);
-            let dir = std::env::temp_dir().join(format!(
-                "ossauth-oidc-test-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            ));
-            std::fs::create_dir_all(&dir).unwrap();
-            Scratch(dir)
-        }
-        fn file(&self, content: &str) -> PathBuf {
-            let p = self.0.join("token");
-            std::fs::write(&p, content).unwrap();
-            p
-        }
-    }
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 
     fn config(token_file: PathBuf) -> OidcRoleArnConfig {
         OidcRoleArnConfig {
@@ -321,15 +300,15 @@ mod tests {
 
     #[test]
     fn token_file_is_read_on_every_call() {
-        let dir = Scratch::new();
-        let path = dir.file(&format!("{TOKEN_1}\n"));
+        let dir = Scratch::new("oidc-test");
+        let path = dir.write("token", format!("{TOKEN_1}\n"));
         let http = Arc::new(FakeHttp::fixed(200, OK_BODY));
         let p = OidcRoleArn::new(config(path.clone()), http.clone()).unwrap();
         let c = p.provide().unwrap();
         assert_eq!(c.access_key_id(), "STS.NUgYrLnoC37mZZCNnAbez2");
         assert_eq!(c.expiration(), Some(1_714_568_400));
         // The identity provider rotates the token in place.
-        dir.file(TOKEN_2);
+        dir.write("token", TOKEN_2);
         p.provide().unwrap();
         let reqs = http.requests();
         assert_eq!(reqs.len(), 2);
@@ -366,7 +345,7 @@ mod tests {
 
     #[test]
     fn unreadable_or_empty_token_files_name_the_path() {
-        let dir = Scratch::new();
+        let dir = Scratch::new("oidc-test");
         let http = Arc::new(FakeHttp::fixed(200, OK_BODY));
         let missing = dir.0.join("nope");
         let p = OidcRoleArn::new(config(missing.clone()), http.clone()).unwrap();
@@ -380,7 +359,7 @@ mod tests {
             "{e}"
         );
 
-        let empty = dir.file(" \n");
+        let empty = dir.write("token", " \n");
         let p = OidcRoleArn::new(config(empty.clone()), http.clone()).unwrap();
         let e = p.provide().unwrap_err();
         assert_eq!(
@@ -388,7 +367,7 @@ mod tests {
             format!("the OIDC token file {} is empty", empty.display())
         );
 
-        let big = dir.file(&"x".repeat(MAX_TOKEN_BYTES as usize + 1));
+        let big = dir.write("token", "x".repeat(MAX_TOKEN_BYTES as usize + 1));
         let p = OidcRoleArn::new(config(big), http.clone()).unwrap();
         let e = p.provide().unwrap_err();
         assert!(e.message.contains("is larger than 65536 bytes"), "{e}");
@@ -397,8 +376,8 @@ mod tests {
 
     #[test]
     fn errors_never_hold_the_token() {
-        let dir = Scratch::new();
-        let path = dir.file(TOKEN_1);
+        let dir = Scratch::new("oidc-test");
+        let path = dir.write("token", TOKEN_1);
         let echo = format!(
             r#"{{"Code":"AuthenticationFail.OIDCToken.Expired","Message":"token {TOKEN_1} expired","RequestId":"R9"}}"#
         );
@@ -445,6 +424,40 @@ mod tests {
             assert!(!e.to_string().contains("first-token"), "{e}");
             assert!(!format!("{p:?}").contains("first-token"));
         }
+    }
+
+    /// Built from options and a context, the source reads only through the context: its
+    /// environment, its files, its HTTP client, its clock.
+    #[test]
+    fn from_options_reaches_the_world_through_the_context() {
+        let http = Arc::new(FakeHttp::fixed(200, OK_BODY));
+        let mut ctx = context(
+            &[
+                ("ALIBABA_CLOUD_ROLE_ARN", ARN),
+                ("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", PROVIDER),
+                ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/mem/token"),
+                ("ALIBABA_CLOUD_ROLE_SESSION_NAME", "ctx-session"),
+            ],
+            http.clone(),
+        );
+        ctx.fs = Arc::new(MemFs::with(&[("/mem/token", TOKEN_1)]));
+        ctx.clock = Arc::new(|| 1_714_564_800);
+        let p = OidcRoleArn::from_options(OidcRoleArnOptions::default(), &ctx).unwrap();
+        assert_eq!(
+            p.provide().unwrap().access_key_id(),
+            "STS.NUgYrLnoC37mZZCNnAbez2"
+        );
+        let sent = query_params(&http.requests()[0].url);
+        assert_eq!(param(&sent, "OIDCToken"), Some(TOKEN_1));
+        assert_eq!(param(&sent, "RoleSessionName"), Some("ctx-session"));
+        assert_eq!(param(&sent, "Timestamp"), Some("2024-05-01T12:00:00Z"));
+        ctx.fs = Arc::new(MemFs::default());
+        let p = OidcRoleArn::from_options(OidcRoleArnOptions::default(), &ctx).unwrap();
+        let e = p.provide().unwrap_err();
+        assert_eq!(
+            e.message,
+            "cannot read the OIDC token file /mem/token: no such file"
+        );
     }
 
     #[test]

@@ -5,15 +5,17 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::http::{HttpClient, Limits, Request};
-use super::sts;
-use super::{Credentials, CredentialsError, ErrorKind, Provide};
 use crate::clock;
+use crate::credentials::context::{given, Clock, Context};
+use crate::credentials::http::{HttpClient, Limits, Request};
+use crate::credentials::sts;
+use crate::credentials::{Credentials, CredentialsError, ErrorKind, Provide};
 
 const SOURCE: &str = "RAM role ARN";
 
-/// What the caller passed; `None` falls back to the environment, then to the defaults.
-#[derive(Debug, Clone, Default)]
+/// What the caller or a profile sets; `None` falls back to the environment, then to the
+/// defaults.
+#[derive(Default, Debug, Clone, PartialEq, Eq)]
 pub struct RamRoleArnOptions {
     /// Else `ALIBABA_CLOUD_ROLE_ARN`; required.
     pub role_arn: Option<String>,
@@ -52,8 +54,7 @@ impl RamRoleArnConfig {
         options: RamRoleArnOptions,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, CredentialsError> {
-        let given = |v: Option<String>| v.filter(|s| !s.is_empty());
-        let env = |name: &str| sts::non_empty(lookup(name));
+        let env = |name: &str| given(lookup(name));
         let config = RamRoleArnConfig {
             role_arn: given(options.role_arn)
                 .or_else(|| env("ALIBABA_CLOUD_ROLE_ARN"))
@@ -80,30 +81,14 @@ impl RamRoleArnConfig {
     }
 
     pub fn validate(&self) -> Result<(), CredentialsError> {
-        if self.role_arn.is_empty() {
-            return Err(CredentialsError::config(
-                SOURCE,
-                "role_arn is required: pass role_arn= or set ALIBABA_CLOUD_ROLE_ARN",
-            ));
-        }
-        if let Err(why) = super::check_role_arn(&self.role_arn) {
-            return Err(CredentialsError::config(SOURCE, why));
-        }
+        sts::require_role_arn(&self.role_arn).map_err(|m| CredentialsError::config(SOURCE, m))?;
         let fail = |msg: String| Err(CredentialsError::config(source_name(&self.role_arn), msg));
-        if self.role_session_name.is_empty() {
-            return fail("role_session_name must not be empty".into());
-        }
-        if self.duration_seconds < sts::MIN_DURATION_SECONDS {
-            return fail(format!(
-                "duration_seconds must be at least {} (got {})",
-                sts::MIN_DURATION_SECONDS,
-                self.duration_seconds
-            ));
-        }
-        if self.sts_url.is_empty() {
-            return fail("the STS endpoint must not be empty".into());
-        }
-        Ok(())
+        sts::check_session(
+            &self.role_session_name,
+            self.duration_seconds,
+            &self.sts_url,
+        )
+        .or_else(fail)
     }
 }
 
@@ -116,10 +101,24 @@ pub struct RamRoleArn {
     config: RamRoleArnConfig,
     source: Arc<dyn Provide>,
     http: Arc<dyn HttpClient>,
+    clock: Clock,
     name: String,
 }
 
 impl RamRoleArn {
+    /// `options` resolved against the context's environment; STS reached through its HTTP
+    /// client, at its clock's time.
+    pub fn from_options(
+        options: RamRoleArnOptions,
+        source: Arc<dyn Provide>,
+        ctx: &Context,
+    ) -> Result<Self, CredentialsError> {
+        let config = RamRoleArnConfig::resolve(options, |name| (ctx.env)(name))?;
+        let mut role = Self::new(config, source, ctx.http.http.clone())?;
+        role.clock = ctx.clock.clone();
+        Ok(role)
+    }
+
     pub fn new(
         config: RamRoleArnConfig,
         source: Arc<dyn Provide>,
@@ -131,6 +130,7 @@ impl RamRoleArn {
             config,
             source,
             http,
+            clock: Arc::new(clock::now_secs),
             name,
         })
     }
@@ -203,7 +203,7 @@ impl RamRoleArn {
                 "the source credentials have an empty AccessKey id or secret",
             ));
         }
-        let request = self.build_request(source, &sts::signature_nonce(), clock::now_secs());
+        let request = self.build_request(source, &sts::signature_nonce(), (self.clock)());
         let token = source.security_token().unwrap_or("");
         sts::call(
             &self.name,
@@ -228,11 +228,11 @@ impl fmt::Debug for RamRoleArn {
 mod tests {
     use super::*;
     use crate::credentials::http::{HttpError, Response};
-    use crate::credentials::sts::fake::*;
-    use crate::credentials::sts::tests::{
+    use crate::credentials::sts::rpc::tests::{
         assume_role_vector_params, ASSUME_ROLE_CANON, ASSUME_ROLE_SIGNATURE,
     };
-    use crate::credentials::test_env as env;
+    use crate::credentials::test_util::env;
+    use crate::credentials::test_util::*;
     use crate::credentials::Static;
 
     const ARN: &str = "acs:ram::123456789012:role/test-role";

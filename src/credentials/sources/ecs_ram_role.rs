@@ -5,9 +5,10 @@
 
 use std::sync::Arc;
 
-use super::http::{HttpClient, Limits, Request, Response};
-use super::service_text::quoted;
-use super::{flat_json, Credentials, CredentialsError, ErrorKind, Provide};
+use crate::credentials::context::{given_trimmed, Context};
+use crate::credentials::http::{HttpClient, Limits, Request, Response};
+use crate::credentials::service_text::quoted;
+use crate::credentials::{flat_json, Credentials, CredentialsError, ErrorKind, Provide};
 
 pub const DEFAULT_ENDPOINT: &str = "http://100.100.100.200";
 const TOKEN_PATH: &str = "/latest/api/token";
@@ -15,8 +16,9 @@ const ROLES_PATH: &str = "/latest/meta-data/ram/security-credentials/";
 /// What alibabacloud_credentials asks for: the longest session IMDS grants (6 hours).
 const TOKEN_TTL_SECONDS: &str = "21600";
 
-/// What the caller passed; `None` falls back to the environment, then to the defaults.
-#[derive(Debug, Clone, Default)]
+/// What the caller or a profile sets; `None` falls back to the environment, then to the
+/// defaults.
+#[derive(Default, Debug, Clone, PartialEq, Eq)]
 pub struct EcsRamRoleOptions {
     /// Else `ALIBABA_CLOUD_ECS_METADATA`; else discovered.
     pub role_name: Option<String>,
@@ -46,11 +48,8 @@ impl EcsRamRoleConfig {
     ) -> Result<Self, CredentialsError> {
         let is_true =
             |name: &str| lookup(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-        let endpoint = options
-            .endpoint
-            .filter(|e| !e.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_ENDPOINT.into());
-        let endpoint = endpoint.trim().trim_end_matches('/');
+        let endpoint = given_trimmed(options.endpoint).unwrap_or_else(|| DEFAULT_ENDPOINT.into());
+        let endpoint = endpoint.trim_end_matches('/');
         let endpoint = if endpoint.contains("://") {
             endpoint.to_string()
         } else {
@@ -69,11 +68,11 @@ impl EcsRamRoleConfig {
             ));
         }
         let from_env = options.role_name.is_none();
-        let role_name = options
-            .role_name
-            .or_else(|| lookup("ALIBABA_CLOUD_ECS_METADATA"))
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty());
+        let role_name = given_trimmed(
+            options
+                .role_name
+                .or_else(|| lookup("ALIBABA_CLOUD_ECS_METADATA")),
+        );
         if let Some(role) = role_name.as_deref().filter(|r| !is_role_name(r)) {
             let origin = if from_env {
                 " (from ALIBABA_CLOUD_ECS_METADATA)"
@@ -100,6 +99,15 @@ impl EcsRamRoleConfig {
     }
 }
 
+/// The metadata service answers in milliseconds or not at all (off ECS): 1 s each, like the SDK.
+pub fn ecs_limits() -> Limits {
+    Limits {
+        connect_timeout: std::time::Duration::from_secs(1),
+        read_timeout: std::time::Duration::from_secs(1),
+        ..Limits::default()
+    }
+}
+
 /// What [`is_role_name`] accepts, for messages.
 const ROLE_NAME_RULE: &str = "1 to 64 letters, digits, '.', '-' or '_', and not '.' or '..'";
 
@@ -117,7 +125,10 @@ pub fn is_role_name(name: &str) -> bool {
 
 /// `ECS RAM role (http://100.100.100.200)`: errors say which metadata service failed.
 pub fn source_name(endpoint: &str) -> String {
-    format!("ECS RAM role ({})", super::http::shown_url(endpoint))
+    format!(
+        "ECS RAM role ({})",
+        crate::credentials::http::shown_url(endpoint)
+    )
 }
 
 pub struct EcsRamRole {
@@ -127,6 +138,16 @@ pub struct EcsRamRole {
 }
 
 impl EcsRamRole {
+    /// `options` resolved against the context's environment; the metadata service reached
+    /// through its (never proxied) metadata client.
+    pub fn from_options(
+        options: EcsRamRoleOptions,
+        ctx: &Context,
+    ) -> Result<Self, CredentialsError> {
+        let config = EcsRamRoleConfig::resolve(options, |name| (ctx.env)(name))?;
+        Ok(Self::new(config, ctx.http.metadata.clone()))
+    }
+
     pub fn new(config: EcsRamRoleConfig, http: Arc<dyn HttpClient>) -> Self {
         let name = source_name(&config.endpoint);
         EcsRamRole { config, name, http }
@@ -243,7 +264,7 @@ impl Provide for EcsRamRole {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::sts::fake::FakeHttp;
+    use crate::credentials::test_util::FakeHttp;
     use std::collections::HashMap;
 
     const CREDS: &str = r#"{"Code":"Success","AccessKeyId":"STS.ecs","AccessKeySecret":"s3c",
@@ -404,7 +425,7 @@ mod tests {
                     role_name: role.map(Into::into),
                     ..Default::default()
                 },
-                crate::credentials::test_env(env),
+                crate::credentials::test_util::env(env),
             )
         };
         let e = resolve(Some(".."), &[]).unwrap_err();
