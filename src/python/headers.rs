@@ -8,10 +8,9 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
 use pyo3::types::{PyDict, PyList, PySet, PyString, PyTuple, PyType};
-use pyo3::{ffi, Borrowed};
 use smallvec::SmallVec;
 
-use super::ffi::dict_next;
+use super::ffi::{dict_next, is_exact_tuple, pair, tuple_item, tuple_len};
 use super::params::unpack_pair;
 use super::request::Request;
 use super::text::{encode_error, expect_str, is_exact_str, str_of, type_name, Buffers, Raw, Text};
@@ -27,27 +26,6 @@ pub fn py_lower(s: &Bound<'_, PyString>) -> PyResult<String> {
     } else {
         let lowered = s.call_method0(intern!(s.py(), "lower"))?;
         Ok(expect_str(&lowered, "str.lower()")?.to_owned())
-    }
-}
-
-/// `v` is exactly a tuple (pointer comparison, as [`is_exact_str`]).
-fn is_exact_tuple(v: &Bound<'_, PyAny>) -> bool {
-    // SAFETY: as in `is_exact_str`.
-    unsafe { ffi::Py_TYPE(v.as_ptr()) == std::ptr::addr_of_mut!(ffi::PyTuple_Type) }
-}
-
-/// The length of a tuple.
-fn pair_len(t: &Bound<'_, PyAny>) -> isize {
-    // SAFETY: callers pass a tuple.
-    unsafe { ffi::PyTuple_Size(t.as_ptr()) }
-}
-
-/// `(a, b)`, built in one call.
-fn pair<'py>(a: &Bound<'py, PyAny>, b: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
-    // SAFETY: two live objects; PyTuple_Pack returns a new reference or NULL with an error set.
-    unsafe {
-        Bound::from_owned_ptr_or_err(a.py(), ffi::PyTuple_Pack(2, a.as_ptr(), b.as_ptr()))
-            .map(|t| t.downcast_into_unchecked())
     }
 }
 
@@ -221,7 +199,6 @@ impl<'py> Headers<'py> {
             None
         };
         if let Some(store) = &self.store {
-            let py = store.py();
             let mut pos = 0;
             let size = store.len();
             // Most headers are not signed: borrowed references spare them any reference
@@ -229,7 +206,7 @@ impl<'py> Headers<'py> {
             // Its key and value are borrowed; nothing below runs Python code before taking its
             // own references (`to_owned`) to what it keeps (`check` may, reading a type's name;
             // a dict changed by that stops the walk, as Python's own iteration would).
-            while let Some((lower, pair)) = unsafe { dict_next(store, &mut pos) } {
+            while let Some((lower, item)) = unsafe { dict_next(store, &mut pos) } {
                 let lower = if is_exact_str(&lower) {
                     // SAFETY: checked just above.
                     unsafe { lower.downcast_unchecked::<PyString>() }
@@ -250,13 +227,12 @@ impl<'py> Headers<'py> {
                 }
                 let name = Raw::of(text.as_bytes());
                 items.objects.push(lower.to_owned().into_any());
-                let value = if is_exact_tuple(&pair) && pair_len(&pair) == 2 {
-                    // SAFETY: a tuple of two; PyTuple_GetItem's reference is borrowed from
-                    // it, made owned at once.
-                    unsafe { Borrowed::from_ptr(py, ffi::PyTuple_GetItem(pair.as_ptr(), 1)) }
-                        .to_owned()
+                // SAFETY: `tuple_len` only once `is_exact_tuple` holds.
+                let value = if is_exact_tuple(&item) && unsafe { tuple_len(&item) } == 2 {
+                    // SAFETY: item 1 of a tuple of two.
+                    unsafe { tuple_item(&item, 1) }
                 } else {
-                    pair.downcast::<PyTuple>()?.get_item(1)?
+                    item.downcast::<PyTuple>()?.get_item(1)?
                 };
                 let value = Text::of_signed(value, Buffers::Concatenated)?;
                 // Only for other types can `check` run Python code (a type's name).

@@ -11,7 +11,7 @@
 //!
 //! `convert` turns Python arguments into Rust values (seconds, expirations, str arguments);
 //! `resolve` reads credentials from any provider, ossauth's own without a Python call. Below
-//! them all sit `text`, `errors`, `exit` and `logs`.
+//! them all sit `text`, `errors`, `exit` and `logs`; raw CPython calls live in `ffi` alone.
 
 mod auth_base;
 mod auth_methods;
