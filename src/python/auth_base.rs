@@ -9,8 +9,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
 use super::clock::absolute_expiration;
-use super::credentials::{resolve, Resolved};
 use super::params::{for_each_item, url_with_query};
+use super::resolve::{resolve, Resolved};
 use super::text::{str_of, type_name};
 use crate::sign::v1;
 

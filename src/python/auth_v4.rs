@@ -9,12 +9,15 @@ use pyo3::types::{PyDict, PyString};
 use super::auth_base::{sign_rtmp_url, AuthBase};
 use super::auth_methods::{auth_pymethods, direct_auth, Call, SignVersion};
 use super::clock::{iso8601_now, relative_expiration};
-use super::credentials::Resolved;
 use super::errors::client_error;
 use super::explain::SigningDetails;
-use super::headers::{check_additional, lower_names, lowered_set, Collected, HeaderRules, Headers};
+use super::headers::{
+    additional_query_value, check_additional, has_unencodable, lower_names_keeping, lowered_set,
+    Collected, HeaderRules, Headers,
+};
 use super::params::{encode_params, url_with_query, Encoded};
 use super::request::{bucket_arg, key_arg, view, Request};
+use super::resolve::Resolved;
 use super::text::{is_exact_str, str_of};
 use crate::sign::request::{EncodedParams, ParamList};
 use crate::sign::v4::{self, CanonicalRequest, Scope, StringToSign};
@@ -68,14 +71,15 @@ struct Signed {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn signature(
+fn signature<'py>(
     cache: &SigningKeyCache,
     req: &Request<'_>,
-    headers: &Headers<'_>,
+    headers: &Headers<'py>,
     params: &Bound<'_, PyAny>,
     bucket_name: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
     additional: Option<&[String]>,
+    unencodable: &[Bound<'py, PyString>],
     creds: &Resolved<'_>,
     datetime: &str,
     scope: &Scope,
@@ -94,7 +98,7 @@ fn signature(
     let key = key_arg(key, bucket, false)?;
     let Encoded { query, plain } = encode_params(params)?;
     let mut collected = Collected::new();
-    headers.collect_into(&keep, HeaderRules::BYTES, &mut collected)?;
+    headers.collect_into(&keep, HeaderRules::BYTES, unencodable, &mut collected)?;
     check_additional(req.py(), extra)?;
     let request = view(
         str_of(&method)?,
@@ -178,8 +182,12 @@ impl SignVersion for ProviderAuthV4 {
             intern!(py, "x-oss-content-sha256"),
             intern!(py, "UNSIGNED-PAYLOAD").clone().into_any(),
         )?;
+        let mut unencodable = Vec::new();
         let additional = match call.in_additional_headers {
-            Some(w) if !w.is_none() => Some(additional_order(&lower_names(w)?)?),
+            Some(w) if !w.is_none() => Some(additional_order(&lower_names_keeping(
+                w,
+                &mut unencodable,
+            )?)?),
             _ => None,
         };
         let scope = scope_for(req, &datetime)?;
@@ -195,6 +203,7 @@ impl SignVersion for ProviderAuthV4 {
             call.bucket_name,
             call.key,
             additional.as_deref(),
+            &unencodable,
             &creds,
             &datetime,
             &scope,
@@ -225,9 +234,14 @@ impl SignVersion for ProviderAuthV4 {
             params.set_item(intern!(py, "x-oss-security-token"), token)?;
         }
         let headers = Headers::of(req)?;
-        let present = match call.in_additional_headers {
-            Some(w) if !w.is_none() => headers.present_additional(&lowered_set(w)?)?,
-            _ => Vec::new(),
+        let present_names = match call.in_additional_headers {
+            Some(w) if !w.is_none() => Some(headers.present_additional_names(&lowered_set(w)?)?),
+            _ => None,
+        };
+        let mut unencodable = Vec::new();
+        let present = match &present_names {
+            Some(names) => lower_names_keeping(names, &mut unencodable)?,
+            None => Vec::new(),
         };
         let additional = additional_order(&present)?;
         let (datetime, datetime_py) = iso8601_now(py);
@@ -246,9 +260,20 @@ impl SignVersion for ProviderAuthV4 {
         scope.push_to(&mut credential);
         params.set_item(intern!(py, "x-oss-credential"), credential)?;
         if !additional.is_empty() {
-            let mut sorted = additional.clone();
-            sorted.sort_unstable();
-            params.set_item(intern!(py, "x-oss-additional-headers"), sorted.join(";"))?;
+            let name = intern!(py, "x-oss-additional-headers");
+            match &present_names {
+                // A name without a UTF-8 form: written as oss2 writes it, surrogates included,
+                // and the query's encoding fails on it where oss2's does.
+                Some(names) if has_unencodable(&additional) => params.set_item(
+                    name,
+                    additional_query_value(names, &v4::DEFAULT_SIGNED_HEADERS)?,
+                )?,
+                _ => {
+                    let mut sorted = additional.clone();
+                    sorted.sort_unstable();
+                    params.set_item(name, sorted.join(";"))?;
+                }
+            }
         }
         let mut signature = String::with_capacity(64);
         let signed = self::signature(
@@ -259,6 +284,7 @@ impl SignVersion for ProviderAuthV4 {
             call.bucket_name,
             call.key,
             Some(&additional),
+            &unencodable,
             &creds,
             &datetime,
             &scope,

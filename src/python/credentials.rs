@@ -1,12 +1,13 @@
-//! Credentials and the simple providers as Python classes, and reading credentials from any
-//! provider (ossauth's own through a fast path, anything else through oss2's getters).
+//! Credentials and the simple providers (static, environment variables) as Python classes.
+//! Reading credentials from any provider is `resolve`'s.
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::PyString;
 use zeroize::Zeroizing;
 
+use super::convert::{expiration_from_py, optional_text, text_arg};
 use super::errors::credentials_error;
 use super::text::str_of;
 use crate::clock;
@@ -51,80 +52,6 @@ impl Drop for PyCredentials {
             Python::with_gil(|py| super::text::release_wiping(py, token));
         }
     }
-}
-
-/// The instants Python's `datetime` can hold (years 1 to 9999), in seconds since the epoch: an
-/// expiration outside them could not be read back as a datetime.
-const EARLIEST: i64 = -62_135_596_800;
-const LATEST: i64 = 253_402_300_799;
-
-/// Seconds since the epoch from None, a number, an aware (or UTC-naive) datetime or an
-/// ISO 8601 string, within the years a `datetime` holds.
-pub fn expiration_from_py(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i64>> {
-    let secs = expiration_secs(value)?;
-    if let Some(s) = secs {
-        if !(EARLIEST..=LATEST).contains(&s) {
-            return Err(PyValueError::new_err(
-                "expiration is outside the years 1 to 9999 that a datetime can hold",
-            ));
-        }
-    }
-    Ok(secs)
-}
-
-fn expiration_secs(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i64>> {
-    let Some(v) = value.filter(|v| !v.is_none()) else {
-        return Ok(None);
-    };
-    if let Ok(s) = v.downcast::<PyString>() {
-        let text = s.to_cow()?;
-        return core::parse_iso8601(&text).map(Some).ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "expiration {text:?} is not an ISO 8601 instant such as '2024-05-01T12:00:00Z'"
-            ))
-        });
-    }
-    if let Ok(secs) = v.extract::<f64>() {
-        if !secs.is_finite() {
-            return Err(PyValueError::new_err(
-                "expiration must be a finite number of seconds",
-            ));
-        }
-        // Out of range here would saturate the cast; the caller rejects it instead.
-        let secs = secs.floor();
-        if !(EARLIEST as f64..=LATEST as f64).contains(&secs) {
-            return Ok(Some(if secs < 0.0 { i64::MIN } else { i64::MAX }));
-        }
-        return Ok(Some(secs as i64));
-    }
-    let py = v.py();
-    if v.hasattr(intern!(py, "timestamp"))? && v.hasattr(intern!(py, "tzinfo"))? {
-        let dt = if v.getattr(intern!(py, "tzinfo"))?.is_none() {
-            let utc = py.import("datetime")?.getattr("timezone")?.getattr("utc")?;
-            let kwargs = pyo3::types::PyDict::new(py);
-            kwargs.set_item("tzinfo", utc)?;
-            v.call_method("replace", (), Some(&kwargs))?
-        } else {
-            v.clone()
-        };
-        let secs: f64 = dt.call_method0(intern!(py, "timestamp"))?.extract()?;
-        return Ok(Some(secs.floor() as i64));
-    }
-    Err(PyTypeError::new_err(format!(
-        "expiration must be None, epoch seconds, a datetime or an ISO 8601 string, not {}",
-        v.get_type().name()?
-    )))
-}
-
-fn text_arg(v: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
-    if let Ok(s) = v.downcast::<PyString>() {
-        // Borrowed: `to_cow()` would copy a secret through a temporary `bytes` (3.9 stable ABI).
-        return Ok(str_of(s)?.to_owned());
-    }
-    Err(PyTypeError::new_err(format!(
-        "{what} must be str, not {}",
-        v.get_type().name()?
-    )))
 }
 
 #[pymethods]
@@ -229,14 +156,6 @@ impl PyCredentials {
 #[pyclass(frozen, module = "ossauth", name = "StaticCredentialsProvider")]
 pub struct PyStaticProvider {
     pub credentials: Py<PyCredentials>,
-}
-
-/// An optional str argument (None or absent: empty), with Python's wording for a wrong type.
-fn optional_text(v: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<String> {
-    match v.filter(|v| !v.is_none()) {
-        Some(v) => text_arg(v, what),
-        None => Ok(String::new()),
-    }
 }
 
 impl PyStaticProvider {
@@ -346,103 +265,6 @@ impl PyEnvProvider {
             self.credentials.get().__repr__()
         )
     }
-}
-
-/// Credentials as signing needs them, from whatever provider the auth holds.
-pub enum Resolved<'py> {
-    Ours(Bound<'py, PyCredentials>),
-    Foreign {
-        id: String,
-        secret: Zeroizing<Vec<u8>>,
-        /// The provider's token object when truthy (oss2 tests `if token:`).
-        token: Option<Bound<'py, PyAny>>,
-    },
-}
-
-impl<'py> Resolved<'py> {
-    pub fn id(&self) -> &str {
-        match self {
-            Resolved::Ours(c) => c.get().inner.access_key_id(),
-            Resolved::Foreign { id, .. } => id,
-        }
-    }
-
-    pub fn secret(&self) -> &[u8] {
-        match self {
-            Resolved::Ours(c) => c.get().inner.access_key_secret().as_bytes(),
-            Resolved::Foreign { secret, .. } => secret,
-        }
-    }
-
-    pub fn token(&self) -> Option<Bound<'py, PyAny>> {
-        match self {
-            Resolved::Ours(c) => c.get().token_object(c.py()),
-            Resolved::Foreign { token, .. } => token.clone(),
-        }
-    }
-}
-
-/// Calls `getter()` if the object has it (oss2 style), else reads `attr` (oss-v2 style).
-fn field<'py>(creds: &Bound<'py, PyAny>, getter: &str, attr: &str) -> PyResult<Bound<'py, PyAny>> {
-    match creds.getattr(getter) {
-        Ok(m) => m.call0(),
-        Err(_) => creds.getattr(attr),
-    }
-}
-
-/// Reads credentials from `provider`: ossauth's providers and credentials without a Python
-/// call, any other object through `get_credentials()` and its getters.
-pub fn resolve<'py>(provider: &Bound<'py, PyAny>) -> PyResult<Resolved<'py>> {
-    let py = provider.py();
-    if let Ok(p) = provider.downcast::<PyStaticProvider>() {
-        return Ok(Resolved::Ours(p.get().credentials.bind(py).clone()));
-    }
-    if let Ok(p) = provider.downcast::<PyEnvProvider>() {
-        return Ok(Resolved::Ours(p.get().credentials.bind(py).clone()));
-    }
-    if let Ok(p) = provider.downcast::<super::refreshing::PyRefreshing>() {
-        // Unless a subclass overrides get_credentials in Python.
-        if super::refreshing::PyRefreshing::served_directly(p)? {
-            return Ok(Resolved::Ours(p.get().current(py)?.into_bound(py)));
-        }
-    }
-    let creds = provider.call_method0(intern!(py, "get_credentials"))?;
-    if let Ok(c) = creds.downcast::<PyCredentials>() {
-        return Ok(Resolved::Ours(c.clone()));
-    }
-    foreign(&creds)
-}
-
-fn foreign<'py>(creds: &Bound<'py, PyAny>) -> PyResult<Resolved<'py>> {
-    if creds.is_none() {
-        return Err(PyTypeError::new_err(
-            "the credentials provider's get_credentials() returned None",
-        ));
-    }
-    let token = field(creds, "get_security_token", "security_token")?;
-    let token = if token.is_truthy()? {
-        Some(token)
-    } else {
-        None
-    };
-    let id_obj = field(creds, "get_access_key_id", "access_key_id")?;
-    let id = id_obj
-        .downcast::<PyString>()
-        .map_err(|_| PyTypeError::new_err("the access key id must be a str"))?;
-    let id = str_of(id)?.to_owned();
-    let secret_obj = field(creds, "get_access_key_secret", "access_key_secret")?;
-    // Borrowed, not `to_cow()`: under the 3.9 stable ABI that copies through a temporary
-    // `bytes`, which Python frees without wiping.
-    let secret = if let Ok(s) = secret_obj.downcast::<PyString>() {
-        Zeroizing::new(str_of(s)?.as_bytes().to_vec())
-    } else if let Ok(b) = secret_obj.downcast::<PyBytes>() {
-        Zeroizing::new(b.as_bytes().to_vec())
-    } else {
-        return Err(PyTypeError::new_err(
-            "the access key secret must be str or bytes",
-        ));
-    };
-    Ok(Resolved::Foreign { id, secret, token })
 }
 
 impl PyStaticProvider {

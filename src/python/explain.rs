@@ -3,7 +3,7 @@
 
 use pyo3::prelude::*;
 
-use super::credentials::Resolved;
+use super::resolve::Resolved;
 use super::text::bytes_of;
 use crate::sign::encode::percent_encode;
 

@@ -7,11 +7,10 @@ use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError, PyUnicodeE
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
-use pyo3::types::{PyDict, PySet, PyString, PyTuple, PyType};
-use pyo3::{ffi, Borrowed};
+use pyo3::types::{PyDict, PyList, PySet, PyString, PyTuple, PyType};
 use smallvec::SmallVec;
 
-use super::ffi::dict_next;
+use super::ffi::{dict_next, is_exact_tuple, pair, tuple_item, tuple_len};
 use super::params::unpack_pair;
 use super::request::Request;
 use super::text::{encode_error, expect_str, is_exact_str, str_of, type_name, Buffers, Raw, Text};
@@ -27,27 +26,6 @@ pub fn py_lower(s: &Bound<'_, PyString>) -> PyResult<String> {
     } else {
         let lowered = s.call_method0(intern!(s.py(), "lower"))?;
         Ok(expect_str(&lowered, "str.lower()")?.to_owned())
-    }
-}
-
-/// `v` is exactly a tuple (pointer comparison, as [`is_exact_str`]).
-fn is_exact_tuple(v: &Bound<'_, PyAny>) -> bool {
-    // SAFETY: as in `is_exact_str`.
-    unsafe { ffi::Py_TYPE(v.as_ptr()) == std::ptr::addr_of_mut!(ffi::PyTuple_Type) }
-}
-
-/// The length of a tuple.
-fn pair_len(t: &Bound<'_, PyAny>) -> isize {
-    // SAFETY: callers pass a tuple.
-    unsafe { ffi::PyTuple_Size(t.as_ptr()) }
-}
-
-/// `(a, b)`, built in one call.
-fn pair<'py>(a: &Bound<'py, PyAny>, b: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
-    // SAFETY: two live objects; PyTuple_Pack returns a new reference or NULL with an error set.
-    unsafe {
-        Bound::from_owned_ptr_or_err(a.py(), ffi::PyTuple_Pack(2, a.as_ptr(), b.as_ptr()))
-            .map(|t| t.downcast_into_unchecked())
     }
 }
 
@@ -157,16 +135,19 @@ impl<'py> Headers<'py> {
         rules: HeaderRules,
     ) -> PyResult<Collected<'py>> {
         let mut items = Collected::new();
-        self.collect_into(keep, rules, &mut items)?;
+        self.collect_into(keep, rules, &[], &mut items)?;
         Ok(items)
     }
 
     /// [`Headers::collect`] into `items` (empty), which the caller keeps in place: the
-    /// collection is a few hundred bytes, and moving it out was measurable.
+    /// collection is a few hundred bytes, and moving it out was measurable. `unencodable` are
+    /// the lower-cased additional names without a UTF-8 form (see [`lower_names_keeping`]):
+    /// V4 signs a header of that name too, and fails encoding it in its place in name order.
     pub fn collect_into(
         &self,
         keep: &dyn Fn(&str) -> bool,
         rules: HeaderRules,
+        unencodable: &[Bound<'py, PyString>],
         items: &mut Collected<'py>,
     ) -> PyResult<()> {
         let mut attr_err: Option<(usize, PyErr)> = None;
@@ -218,7 +199,6 @@ impl<'py> Headers<'py> {
             None
         };
         if let Some(store) = &self.store {
-            let py = store.py();
             let mut pos = 0;
             let size = store.len();
             // Most headers are not signed: borrowed references spare them any reference
@@ -226,7 +206,7 @@ impl<'py> Headers<'py> {
             // Its key and value are borrowed; nothing below runs Python code before taking its
             // own references (`to_owned`) to what it keeps (`check` may, reading a type's name;
             // a dict changed by that stops the walk, as Python's own iteration would).
-            while let Some((lower, pair)) = unsafe { dict_next(store, &mut pos) } {
+            while let Some((lower, item)) = unsafe { dict_next(store, &mut pos) } {
                 let lower = if is_exact_str(&lower) {
                     // SAFETY: checked just above.
                     unsafe { lower.downcast_unchecked::<PyString>() }
@@ -236,7 +216,7 @@ impl<'py> Headers<'py> {
                 let text = match str_of(lower) {
                     Ok(text) => text,
                     Err(e) => {
-                        if starts_x_oss(lower)? {
+                        if signs_unencodable(lower, unencodable)? {
                             note(lower.to_owned(), e)?;
                         }
                         continue;
@@ -247,13 +227,12 @@ impl<'py> Headers<'py> {
                 }
                 let name = Raw::of(text.as_bytes());
                 items.objects.push(lower.to_owned().into_any());
-                let value = if is_exact_tuple(&pair) && pair_len(&pair) == 2 {
-                    // SAFETY: a tuple of two; PyTuple_GetItem's reference is borrowed from
-                    // it, made owned at once.
-                    unsafe { Borrowed::from_ptr(py, ffi::PyTuple_GetItem(pair.as_ptr(), 1)) }
-                        .to_owned()
+                // SAFETY: `tuple_len` only once `is_exact_tuple` holds.
+                let value = if is_exact_tuple(&item) && unsafe { tuple_len(&item) } == 2 {
+                    // SAFETY: item 1 of a tuple of two.
+                    unsafe { tuple_item(&item, 1) }
                 } else {
-                    pair.downcast::<PyTuple>()?.get_item(1)?
+                    item.downcast::<PyTuple>()?.get_item(1)?
                 };
                 let value = Text::of_signed(value, Buffers::Concatenated)?;
                 // Only for other types can `check` run Python code (a type's name).
@@ -279,7 +258,7 @@ impl<'py> Headers<'py> {
                     Ok(lower) => lower,
                     Err(e) if e.is_instance_of::<PyUnicodeEncodeError>(py) => {
                         let lowered = k.call_method0(intern!(py, "lower"))?.downcast_into()?;
-                        if starts_x_oss(&lowered)? {
+                        if signs_unencodable(&lowered, unencodable)? {
                             note(lowered, e)?;
                         }
                         continue;
@@ -312,8 +291,23 @@ impl<'py> Headers<'py> {
 }
 
 /// A lower-cased header name without a UTF-8 form (a lone surrogate) is encoded by oss2 only if
-/// it signs it, which (unless additional, and those were encoded when lowered) means it
-/// starts with `x-oss-`; any other is skipped.
+/// it signs it: it starts with `x-oss-`, or V4 has it among the additional names
+/// (`unencodable`; V1 and V2 encode those when lowering them); any other is skipped.
+fn signs_unencodable(
+    name: &Bound<'_, PyString>,
+    unencodable: &[Bound<'_, PyString>],
+) -> PyResult<bool> {
+    if starts_x_oss(name)? {
+        return Ok(true);
+    }
+    for u in unencodable {
+        if u.as_any().eq(name)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// `name.startswith('x-oss-')`, in Python (for names without a UTF-8 form).
 fn starts_x_oss(name: &Bound<'_, PyString>) -> PyResult<bool> {
     let py = name.py();
@@ -384,9 +378,17 @@ impl Headers<'_> {
     /// the very order oss2's does (it joins that set unsorted into the V2 Authorization header,
     /// and V4's first-character sort keeps it).
     pub fn present_additional(&self, wanted: &Bound<'_, PySet>) -> PyResult<Vec<String>> {
+        lower_names(&self.present_additional_names(wanted)?)
+    }
+
+    /// [`Headers::present_additional`] as the Python set of names, before lowering.
+    pub fn present_additional_names<'py>(
+        &self,
+        wanted: &Bound<'py, PySet>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let py = wanted.py();
         if wanted.is_empty() {
-            return Ok(Vec::new());
+            return Ok(wanted.clone().into_any());
         }
         if let Some(store) = &self.store {
             // The lowered keys are exactly `_store`'s keys. CPython intersects by walking the
@@ -403,7 +405,7 @@ impl Headers<'_> {
                         found.add(name)?;
                     }
                 }
-                return lower_names(&found);
+                return Ok(found.into_any());
             }
         }
         let lower = intern!(py, "lower");
@@ -411,7 +413,7 @@ impl Headers<'_> {
         for k in self.obj.call_method0(intern!(py, "keys"))?.try_iter()? {
             b.add(k?.call_method0(lower)?)?;
         }
-        lower_names(&wanted.bitand(&b)?)
+        wanted.bitand(&b)
     }
 }
 
@@ -419,10 +421,40 @@ impl Headers<'_> {
 /// header name has no NUL).
 const UNENCODABLE_NAME: &str = "\u{0}(a header name without a UTF-8 form)";
 
+/// Some of `names` (from [`lower_names`]) had no UTF-8 form.
+pub fn has_unencodable(names: &[String]) -> bool {
+    names.iter().any(|n| n == UNENCODABLE_NAME)
+}
+
+/// `';'.join(sorted(h))` over the lowered `names` V4 signs as additional (not `x-oss-*`, not a
+/// default signed header), in Python: V4's `_sign_url` writes it to `x-oss-additional-headers`
+/// before signing, so a name without a UTF-8 form (which only Python can hold) is in the
+/// parameters, where oss2 fails encoding the query, before it reads any header.
+pub fn additional_query_value<'py>(
+    names: &Bound<'py, PyAny>,
+    default_signed: &[&str],
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = names.py();
+    let list = PyList::empty(py);
+    for h in names.try_iter()? {
+        let lowered = h?.call_method0(intern!(py, "lower"))?;
+        let s = lowered.downcast::<PyString>()?;
+        let signed_anyway = match str_of(s) {
+            Ok(text) => text.starts_with("x-oss-") || default_signed.contains(&text),
+            Err(_) => starts_x_oss(s)?,
+        };
+        if !signed_anyway {
+            list.append(lowered)?;
+        }
+    }
+    list.sort()?;
+    intern!(py, ";").call_method1(intern!(py, "join"), (list,))
+}
+
 /// oss2 encodes the additional header names after joining the headers: the UnicodeEncodeError
 /// of one without a UTF-8 form comes there.
 pub fn check_additional(py: Python<'_>, names: &[String]) -> PyResult<()> {
-    if !names.iter().any(|n| n == UNENCODABLE_NAME) {
+    if !has_unencodable(names) {
         return Ok(());
     }
     // The very error Python raises (a UnicodeEncodeError needs its five arguments).
@@ -434,6 +466,15 @@ pub fn check_additional(py: Python<'_>, names: &[String]) -> PyResult<()> {
 
 /// `h.lower() for h in names`, as Rust strings, in iteration order.
 pub fn lower_names(names: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    lower_names_keeping(names, &mut Vec::new())
+}
+
+/// [`lower_names`], keeping in `unencodable` the lowered names without a UTF-8 form that it
+/// replaces by a placeholder.
+pub fn lower_names_keeping<'py>(
+    names: &Bound<'py, PyAny>,
+    unencodable: &mut Vec<Bound<'py, PyString>>,
+) -> PyResult<Vec<String>> {
     let mut out = Vec::new();
     for h in names.try_iter()? {
         let h = h?;
@@ -451,8 +492,10 @@ pub fn lower_names(names: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
             // are joined: a placeholder stands for it until then (see `check_additional`).
             Err(e) if e.is_instance_of::<PyUnicodeEncodeError>(s.py()) => {
                 let lowered = s.call_method0(intern!(s.py(), "lower"))?;
-                if !starts_x_oss(lowered.downcast::<PyString>()?)? {
+                let lowered = lowered.downcast_into::<PyString>()?;
+                if !starts_x_oss(&lowered)? {
                     out.push(UNENCODABLE_NAME.to_owned());
+                    unencodable.push(lowered);
                 }
             }
             Err(e) => return Err(e),

@@ -1,5 +1,17 @@
 //! The pyo3 bindings: the only code that knows Python. Reads oss2 `Request` objects, calls the
 //! core, writes headers and params back.
+//!
+//! The credentials modules depend on each other one way only (`a → b`: `a` uses `b`):
+//!
+//! ```text
+//! auth_* ─→ resolve ─→ refreshing ─→ sources ─→ convert
+//!              │           │  └────────────────→ convert
+//!              └───────────┴─→ credentials ─────→ convert
+//! ```
+//!
+//! `convert` turns Python arguments into Rust values (seconds, expirations, str arguments);
+//! `resolve` reads credentials from any provider, ossauth's own without a Python call. Below
+//! them all sit `text`, `errors`, `exit` and `logs`; raw CPython calls live in `ffi` alone.
 
 mod auth_base;
 mod auth_methods;
@@ -7,6 +19,7 @@ mod auth_v1;
 mod auth_v2;
 mod auth_v4;
 mod clock;
+mod convert;
 mod credentials;
 mod errors;
 mod exit;
@@ -19,6 +32,7 @@ mod params;
 mod presigner;
 pub(crate) mod refreshing;
 mod request;
+mod resolve;
 mod sources;
 mod text;
 

@@ -3,7 +3,6 @@
 //! to the Python method `_sign_url_general`, which runs oss2's own steps around the auth.
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
-use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple};
@@ -15,6 +14,7 @@ use zeroize::Zeroizing;
 use super::auth_base::AuthBase;
 use super::errors::client_error;
 use super::exit;
+use super::ffi;
 use super::text::{is_exact_str, str_of, type_name};
 use crate::clock;
 use crate::sign::presign::{
@@ -319,46 +319,23 @@ fn general<'py>(
     )
 }
 
-/// A list of `n` Nones, to be filled in place (never NULL slots: a list is reachable from
-/// other threads through the garbage collector while it is being filled).
+/// A list of `n` Nones, to be filled in place by [`put`].
 fn list_of_none(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyList>> {
-    let len = ffi::Py_ssize_t::try_from(n)
-        .map_err(|_| PyValueError::new_err("too many keys for one list"))?;
-    // SAFETY: PyList_New returns a new reference (or NULL with an exception set), owned by
-    // the Bound from then on. Every slot is set (to a new reference to None, which
-    // PyList_SetItem steals) before the list is returned or used.
-    unsafe {
-        let list = Bound::from_owned_ptr_or_err(py, ffi::PyList_New(len))?;
-        let none = ffi::Py_None();
-        for i in 0..len {
-            ffi::Py_IncRef(none);
-            ffi::PyList_SetItem(list.as_ptr(), i, none);
-        }
-        Ok(list.downcast_into_unchecked::<PyList>())
-    }
+    let len =
+        isize::try_from(n).map_err(|_| PyValueError::new_err("too many keys for one list"))?;
+    ffi::list_of_none(py, len)
 }
 
 /// Puts `chunk`'s URLs into `list` from index `first` on (a list of Nones made by
 /// [`list_of_none`], owned by this thread and given to no Python code yet).
 fn put(list: &Bound<'_, PyList>, first: usize, chunk: &UrlChunk) -> PyResult<()> {
-    let py = list.py();
     let len = list.len();
     for (j, url) in chunk.iter().enumerate() {
         let index = first + j;
         if index >= len {
             return Err(PyValueError::new_err("more URLs than keys"));
         }
-        // SAFETY: the GIL is held (`py`); `list` is a live list with `index` in range; the new
-        // string (checked for NULL) is stolen by PyList_SetItem, which releases the None it
-        // replaces.
-        unsafe {
-            let s =
-                ffi::PyUnicode_FromStringAndSize(url.as_ptr().cast(), url.len() as ffi::Py_ssize_t);
-            if s.is_null() {
-                return Err(PyErr::fetch(py));
-            }
-            ffi::PyList_SetItem(list.as_ptr(), index as ffi::Py_ssize_t, s);
-        }
+        ffi::list_put_str(list, index, url)?;
     }
     Ok(())
 }

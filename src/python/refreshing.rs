@@ -10,7 +10,6 @@
 //! when the interpreter shuts down, and a forced unwind through Rust frames aborts.
 
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::gc::PyVisit;
@@ -20,6 +19,7 @@ use pyo3::sync::GILOnceCell;
 use pyo3::types::PyString;
 use pyo3::PyTraverseError;
 
+use super::convert::seconds;
 use super::credentials::PyCredentials;
 use super::errors::credentials_error;
 use super::exit;
@@ -84,17 +84,6 @@ pub struct PyRefreshing {
     /// A RAM role with a Python `source=`: `fetch` is the provider's `get_credentials`, and the
     /// role is assumed with what it gives.
     role: Option<StagedRole>,
-}
-
-/// Seconds (int or float) as a positive duration.
-pub fn seconds(value: f64, what: &str) -> PyResult<Duration> {
-    if !(value.is_finite() && value > 0.0) {
-        return Err(PyValueError::new_err(format!(
-            "{what} must be a positive number of seconds, not {value}"
-        )));
-    }
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| PyValueError::new_err(format!("{what} is too large: {value}")))
 }
 
 /// The refresh of a Python source, handed to the Python thread that runs `fetch`.

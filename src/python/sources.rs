@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
+use super::convert::seconds;
 use super::errors::credentials_error;
-use super::refreshing::seconds;
 use super::text::SecretArg;
 use crate::credentials::chain::Chain;
 use crate::credentials::context::{given, Context};

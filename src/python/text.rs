@@ -1,44 +1,18 @@
 //! Zero-copy views of Python `str` and `bytes`.
 //!
-//! The wheel targets the stable ABI of CPython 3.9, whose limited API has no borrowed UTF-8 view
-//! of a `str` (pyo3 then copies through a temporary `bytes`). `PyUnicode_AsUTF8AndSize` joined
-//! the stable ABI in 3.10 and exists, with the same signature, in every CPython 3 build, so we
-//! declare it ourselves: signing reads a dozen strings per request, and copying them all was the
-//! largest cost in the profile.
+//! Strings are read in place through `ffi::str_of` (the UTF-8 CPython caches in the object):
+//! signing reads a dozen strings per request, and copying them all (what pyo3 does under the
+//! 3.9 stable ABI) was the largest cost in the profile.
 
 use std::borrow::Cow;
-use std::os::raw::c_char;
 
 use pyo3::exceptions::PyTypeError;
-use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
 
-extern "C" {
-    #[link_name = "PyUnicode_AsUTF8AndSize"]
-    fn unicode_as_utf8_and_size(
-        unicode: *mut ffi::PyObject,
-        size: *mut ffi::Py_ssize_t,
-    ) -> *const c_char;
-}
-
-/// The UTF-8 text of `s`, borrowed from the string object (CPython caches it there).
-#[inline]
-pub fn str_of<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
-    let mut size: ffi::Py_ssize_t = 0;
-    // SAFETY: `s` is a live str; the returned buffer lives as long as the object, which `'a`
-    // borrows. CPython guarantees valid UTF-8 (or returns NULL with an exception set, e.g. for
-    // lone surrogates).
-    unsafe {
-        let data = unicode_as_utf8_and_size(s.as_ptr(), &mut size);
-        if data.is_null() {
-            return Err(PyErr::fetch(s.py()));
-        }
-        let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size as usize);
-        Ok(std::str::from_utf8_unchecked(bytes))
-    }
-}
+use super::ffi::wipe_if_sole_owner;
+pub use super::ffi::{is_exact_bytes, is_exact_str, str_of};
 
 /// A `str` argument that may be a secret (an AccessKey secret, a security token): its text is
 /// read in place, not through pyo3's `String` extraction, which under the 3.9 stable ABI copies
@@ -58,40 +32,9 @@ impl<'py> FromPyObject<'py> for SecretArg {
 /// else still holds is theirs and left alone; so are non-ASCII strings (their text is stored
 /// apart from the UTF-8 view this can reach; tokens and secrets are ASCII).
 pub fn release_wiping(py: Python<'_>, s: Py<PyString>) {
-    let ptr = s.as_ptr();
-    // SAFETY: `ptr` is a live str (we own a reference) and the GIL is held. With a reference
-    // count of 1 that reference is the only one, so no other code can observe the text while
-    // it changes; it is written within the `size` bytes of the object's own UTF-8 buffer, which
-    // for an ASCII string is its text. The hash CPython may have cached is left as it is (a
-    // hash of a secret is not the secret), and the object is freed right after.
-    unsafe {
-        if ffi::Py_REFCNT(ptr) == 1 {
-            let mut size: ffi::Py_ssize_t = 0;
-            let data = unicode_as_utf8_and_size(ptr, &mut size);
-            if data.is_null() {
-                ffi::PyErr_Clear();
-            } else if ffi::PyUnicode_GetLength(ptr) == size {
-                std::ptr::write_bytes(data.cast_mut().cast::<u8>(), b'*', size as usize);
-            }
-        }
-    }
-    drop(s.into_bound(py));
-}
-
-/// `v` is exactly a `str` (no subclass): a pointer comparison instead of a type-flags call
-/// through the stable ABI, for the common case on the signing path.
-/// `v` is exactly `bytes` (pointer comparison, as [`is_exact_str`]).
-#[inline]
-pub fn is_exact_bytes(v: &Bound<'_, PyAny>) -> bool {
-    // SAFETY: as in `is_exact_str`.
-    unsafe { ffi::Py_TYPE(v.as_ptr()) == std::ptr::addr_of_mut!(ffi::PyBytes_Type) }
-}
-
-#[inline]
-pub fn is_exact_str(v: &Bound<'_, PyAny>) -> bool {
-    // SAFETY: `v` is a live object; `ob_type` is part of the stable ABI's object header, and
-    // `PyUnicode_Type` is an exported static.
-    unsafe { ffi::Py_TYPE(v.as_ptr()) == std::ptr::addr_of_mut!(ffi::PyUnicode_Type) }
+    let s = s.into_bound(py);
+    wipe_if_sole_owner(&s);
+    drop(s);
 }
 
 /// The bytes `urllib.parse.quote` (oss2's `urlquote`) takes: UTF-8 of a `str`, the contents

@@ -827,6 +827,29 @@ def test_parity_edges_deterministic(version, op, label, spec):
         sign_url_pair(a1, a2, spec, "b", "k", 60, 1700000000)
 
 
+@pytest.mark.parametrize("op", ["request", "url"])
+@pytest.mark.parametrize("value", [S.BufferSpec("memoryview", b"abc", "B", 2), S.BufferSpec("memoryview", b"", "B", 2),
+                                   S.BufferSpec("memoryview", b"ab", "H"), None, "v"],
+                         ids=["non-contiguous memoryview", "empty non-contiguous memoryview", "memoryview format H",
+                              "None", "str"])
+@pytest.mark.parametrize("name", ["X-Other-\ud800", "a\udc80", "x\udc80y"])
+def test_v4_surrogate_additional_name_and_signed_value(op, value, name):
+    """V4 URLs: oss2 writes the present additional header names, one without a UTF-8 form
+    included, into ``x-oss-additional-headers`` and fails encoding the query
+    (UnicodeEncodeError) before it concatenates any header value (a TypeError for a value
+    that is no C-contiguous buffer, as ``b'...' + value`` raises). Found in CI as
+    test_parity_edges[v4] with op=url; ossauth used to raise the header's TypeError."""
+    a1, a2 = make_auth_pair("provider", "v4", ("ak", "sk", "tok"))
+    spec = _spec(headers={name: "v", "x-oss-meta-z": value, "Range": "bytes=0-1"})
+    for addl in ([name], [name, "range", "x-oss-meta-z"], {name, "Content-Type"}):
+        if op == "request":
+            sign_request_pair(a1, a2, spec, "b", "k", 1700000000, extra=((addl,), {}), check_state_on_error=True)
+        else:
+            err = sign_url_pair(a1, a2, spec, "b", "k", 60, 1700000000, extra=((addl,), {}),
+                                check_state_on_error=True)
+            assert isinstance(err, UnicodeEncodeError)
+
+
 @pytest.mark.parametrize("version", ["v2", "v4"])
 @pytest.mark.parametrize("op", ["request", "url"])
 @pytest.mark.parametrize("names", [["X-Other-\ud800"], ["x-oss-meta-\ud800"], ["range", "\udc80"]],
