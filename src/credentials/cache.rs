@@ -365,7 +365,11 @@ impl<T: Send + Sync + 'static> RefreshingCache<T> {
 
     /// [`get`](Self::get) for any cache: `launch` runs the tickets this call starts.
     pub fn get_with(&self, launch: &dyn Fn(Ticket<T>)) -> Result<Arc<Entry<T>>, CredentialsError> {
-        let deadline = Instant::now() + self.inner.options.timeout;
+        // A timeout too long for the clock (centuries) is no deadline, never an overflow panic.
+        let start = Instant::now();
+        let deadline = start
+            .checked_add(self.inner.options.timeout)
+            .unwrap_or(start + Duration::from_secs(u32::MAX.into()));
         loop {
             let (served, ticket) = self.serve();
             if let Some(ticket) = ticket {

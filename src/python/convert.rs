@@ -12,11 +12,21 @@ use pyo3::types::PyString;
 use super::text::str_of;
 use crate::credentials as core;
 
-/// Seconds (int or float) as a positive duration.
+/// The longest timeout or window accepted: ten years. Far beyond any use, and far below what
+/// would overflow the clock arithmetic of a deadline (`Instant + Duration`) in the core or in
+/// the HTTP client.
+const MAX_SECONDS: f64 = 315_360_000.0;
+
+/// Seconds (int or float) as a positive duration of at most [`MAX_SECONDS`].
 pub fn seconds(value: f64, what: &str) -> PyResult<Duration> {
     if !(value.is_finite() && value > 0.0) {
         return Err(PyValueError::new_err(format!(
             "{what} must be a positive number of seconds, not {value}"
+        )));
+    }
+    if value > MAX_SECONDS {
+        return Err(PyValueError::new_err(format!(
+            "{what} is too large: at most {MAX_SECONDS} seconds (ten years)"
         )));
     }
     Duration::try_from_secs_f64(value)

@@ -92,15 +92,17 @@ pub fn str_of<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
     }
 }
 
-/// Overwrites the text of `s` with `*` if `s` is its only reference and ASCII (see
-/// `text::release_wiping`); otherwise leaves it alone.
-pub fn wipe_if_sole_owner(s: &Bound<'_, PyString>) {
+/// Releases `s`, first overwriting its text with `*` if `s` is its only reference and ASCII
+/// (see `text::release_wiping`). It takes `s` by value, so no borrowed view of the text (a
+/// `str_of` result) can outlive the overwrite.
+pub fn release_wiping(s: Bound<'_, PyString>) {
     let ptr = s.as_ptr();
     // SAFETY: `ptr` is a live str (`s`) and the GIL is held. With a reference count of 1 that
-    // reference (the caller's, about to be dropped) is the only one, so no other code can
-    // observe the text while it changes; it is written within the `size` bytes of the object's
-    // own UTF-8 buffer, which for an ASCII string (as many code points as bytes) is its text.
-    // The hash CPython may have cached is left as it is (a hash of a secret is not the secret).
+    // reference (`s`, owned here and dropped at the end) is the only one, and borrows of it
+    // ended when it was moved in, so no other code can observe the text while it changes; it
+    // is written within the `size` bytes of the object's own UTF-8 buffer, which for an ASCII
+    // string (as many code points as bytes) is its text. The hash CPython may have cached is
+    // left as it is (a hash of a secret is not the secret).
     unsafe {
         if ffi::Py_REFCNT(ptr) == 1 {
             let mut size: ffi::Py_ssize_t = 0;

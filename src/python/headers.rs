@@ -204,8 +204,9 @@ impl<'py> Headers<'py> {
             // Most headers are not signed: borrowed references spare them any reference
             // counting. SAFETY: `store` is a dict (a `Bound<PyDict>`) and the GIL is held.
             // Its key and value are borrowed; nothing below runs Python code before taking its
-            // own references (`to_owned`) to what it keeps (`check` may, reading a type's name;
-            // a dict changed by that stops the walk, as Python's own iteration would).
+            // own references (`to_owned`) to what it keeps (`check` may, reading a type's name,
+            // and so may the checks of a name without a UTF-8 form; a dict changed by them
+            // stops the walk, as Python's own iteration would).
             while let Some((lower, item)) = unsafe { dict_next(store, &mut pos) } {
                 let lower = if is_exact_str(&lower) {
                     // SAFETY: checked just above.
@@ -216,8 +217,16 @@ impl<'py> Headers<'py> {
                 let text = match str_of(lower) {
                     Ok(text) => text,
                     Err(e) => {
-                        if signs_unencodable(lower, unencodable)? {
-                            note(lower.to_owned(), e)?;
+                        // Our own reference first: the checks below run Python code (a str
+                        // subclass's `startswith` or `__eq__`), which may drop the dict's.
+                        let lower = lower.to_owned();
+                        if signs_unencodable(&lower, unencodable)? {
+                            note(lower, e)?;
+                        }
+                        if store.len() != size {
+                            return Err(PyRuntimeError::new_err(
+                                "dictionary changed size during iteration",
+                            ));
                         }
                         continue;
                     }

@@ -11,7 +11,6 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
 
-use super::ffi::wipe_if_sole_owner;
 pub use super::ffi::{is_exact_bytes, is_exact_str, str_of};
 
 /// A `str` argument that may be a secret (an AccessKey secret, a security token): its text is
@@ -32,9 +31,7 @@ impl<'py> FromPyObject<'py> for SecretArg {
 /// else still holds is theirs and left alone; so are non-ASCII strings (their text is stored
 /// apart from the UTF-8 view this can reach; tokens and secrets are ASCII).
 pub fn release_wiping(py: Python<'_>, s: Py<PyString>) {
-    let s = s.into_bound(py);
-    wipe_if_sole_owner(&s);
-    drop(s);
+    super::ffi::release_wiping(s.into_bound(py));
 }
 
 /// The bytes `urllib.parse.quote` (oss2's `urlquote`) takes: UTF-8 of a `str`, the contents

@@ -47,3 +47,53 @@ def test_additional_headers_changing_size_while_read(cls, op, capfd):
         else:
             auth._sign_url(request(), "b", "k", 60, wanted)
     assert "panicked" not in capfd.readouterr().err
+
+
+class SelfRemovingName(str):
+    """A header name without a UTF-8 form (a lone surrogate) that requests' CaseInsensitiveDict
+    keeps as its own key (``lower()`` is itself), and whose ``startswith`` deletes it from the
+    dict that holds it: the dict's reference is gone while ossauth still looks at the name."""
+
+    freed = []
+
+    def lower(self):
+        return self
+
+    def startswith(self, *args):
+        for holder in gc.get_referrers(self):
+            if isinstance(holder, dict) and self in holder:
+                del holder[self]
+        return str.startswith(self, *args)
+
+    def __del__(self):
+        SelfRemovingName.freed.append(str.__repr__(self))
+
+
+@pytest.mark.parametrize("cls", ["ProviderAuth", "ProviderAuthV2", "ProviderAuthV4"])
+def test_a_name_that_leaves_the_headers_while_checked_is_freed_once(cls):
+    SelfRemovingName.freed.clear()
+    req = request()
+    req.headers[SelfRemovingName("x-oss-meta-\udcff")] = "v"
+    auth = getattr(ossauth, cls)(ossauth.StaticCredentialsProvider("ak", "sk"))
+    try:
+        auth._sign_request(req, "b", "k")
+    except (RuntimeError, UnicodeEncodeError):
+        pass  # what Python's own walk or encoding raises; never a crash or PanicException
+    del req
+    gc.collect()
+    # Freed exactly once: ossauth held its own reference while Python code ran.
+    assert SelfRemovingName.freed == ["'x-oss-meta-\\udcff'"]
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: ossauth.RefreshingCredentialsProvider(lambda: None, timeout=t),
+    lambda t: ossauth.RefreshingCredentialsProvider(lambda: None, refresh_interval=t),
+    lambda t: ossauth.UriCredentialsProvider(uri="http://127.0.0.1:9/c", connect_timeout=t),
+    lambda t: ossauth.UriCredentialsProvider(uri="http://127.0.0.1:9/c", read_timeout=t),
+], ids=["timeout", "refresh_interval", "connect_timeout", "read_timeout"])
+def test_durations_too_long_for_a_deadline_are_refused(make):
+    # 1e19 s overflowed `Instant + Duration` (a PanicException through oss2's sign_url); at most
+    # ten years is taken (a source's own timeout adds its connect and read timeouts: a year here).
+    with pytest.raises(ValueError, match=r"is too large: at most 315360000 seconds \(ten years\)"):
+        make(1e19)
+    make(31536000)
