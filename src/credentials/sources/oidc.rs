@@ -67,6 +67,16 @@ impl OidcRoleArnConfig {
         options: OidcRoleArnOptions,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, CredentialsError> {
+        Self::resolve_at(options, lookup, clock::now_secs())
+    }
+
+    /// [`Self::resolve`] with the default session name taken at `now_secs` (a source built from
+    /// a [`Context`] reads its clock).
+    pub fn resolve_at(
+        options: OidcRoleArnOptions,
+        lookup: impl Fn(&str) -> Option<String>,
+        now_secs: i64,
+    ) -> Result<Self, CredentialsError> {
         let env = |name: &str| given(lookup(name));
         let config = OidcRoleArnConfig {
             role_arn: given(options.role_arn)
@@ -82,7 +92,7 @@ impl OidcRoleArnConfig {
                 .unwrap_or_default(),
             role_session_name: given(options.role_session_name)
                 .or_else(|| env("ALIBABA_CLOUD_ROLE_SESSION_NAME"))
-                .unwrap_or_else(|| sts::default_session_name(clock::now_secs())),
+                .unwrap_or_else(|| sts::default_session_name(now_secs)),
             policy: given(options.policy),
             duration_seconds: options
                 .duration_seconds
@@ -146,7 +156,8 @@ impl OidcRoleArn {
         options: OidcRoleArnOptions,
         ctx: &Context,
     ) -> Result<Self, CredentialsError> {
-        let config = OidcRoleArnConfig::resolve(options, |name| (ctx.env)(name))?;
+        let config =
+            OidcRoleArnConfig::resolve_at(options, |name| (ctx.env)(name), ctx.now_secs())?;
         let mut source = Self::new(config, ctx.http.http.clone())?;
         source.fs = ctx.fs.clone();
         source.clock = ctx.clock.clone();
@@ -457,6 +468,29 @@ mod tests {
         assert_eq!(
             e.message,
             "cannot read the OIDC token file /mem/token: no such file"
+        );
+    }
+
+    /// Without a configured session name, the default one is taken at the context's clock.
+    #[test]
+    fn default_session_name_reads_the_context_clock() {
+        let http = Arc::new(FakeHttp::fixed(200, OK_BODY));
+        let mut ctx = context(
+            &[
+                ("ALIBABA_CLOUD_ROLE_ARN", ARN),
+                ("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", PROVIDER),
+                ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/mem/token"),
+            ],
+            http.clone(),
+        );
+        ctx.fs = Arc::new(MemFs::with(&[("/mem/token", TOKEN_1)]));
+        ctx.clock = Arc::new(|| 1_714_564_800);
+        let p = OidcRoleArn::from_options(OidcRoleArnOptions::default(), &ctx).unwrap();
+        p.provide().unwrap();
+        let sent = query_params(&http.requests()[0].url);
+        assert_eq!(
+            param(&sent, "RoleSessionName"),
+            Some("credentials-python-1714564800")
         );
     }
 

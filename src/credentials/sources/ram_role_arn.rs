@@ -54,6 +54,16 @@ impl RamRoleArnConfig {
         options: RamRoleArnOptions,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, CredentialsError> {
+        Self::resolve_at(options, lookup, clock::now_secs())
+    }
+
+    /// [`Self::resolve`] with the default session name taken at `now_secs` (a source built from
+    /// a [`Context`] reads its clock).
+    pub fn resolve_at(
+        options: RamRoleArnOptions,
+        lookup: impl Fn(&str) -> Option<String>,
+        now_secs: i64,
+    ) -> Result<Self, CredentialsError> {
         let env = |name: &str| given(lookup(name));
         let config = RamRoleArnConfig {
             role_arn: given(options.role_arn)
@@ -61,7 +71,7 @@ impl RamRoleArnConfig {
                 .unwrap_or_default(),
             role_session_name: given(options.role_session_name)
                 .or_else(|| env("ALIBABA_CLOUD_ROLE_SESSION_NAME"))
-                .unwrap_or_else(|| sts::default_session_name(clock::now_secs())),
+                .unwrap_or_else(|| sts::default_session_name(now_secs)),
             policy: given(options.policy),
             external_id: given(options.external_id),
             duration_seconds: options
@@ -113,7 +123,7 @@ impl RamRoleArn {
         source: Arc<dyn Provide>,
         ctx: &Context,
     ) -> Result<Self, CredentialsError> {
-        let config = RamRoleArnConfig::resolve(options, |name| (ctx.env)(name))?;
+        let config = RamRoleArnConfig::resolve_at(options, |name| (ctx.env)(name), ctx.now_secs())?;
         let mut role = Self::new(config, source, ctx.http.http.clone())?;
         role.clock = ctx.clock.clone();
         Ok(role)
@@ -281,6 +291,28 @@ mod tests {
         );
         // Debug never shows the query (it holds the token and the signature).
         assert_eq!(format!("{req:?}"), "GET https://sts.aliyuncs.com/");
+    }
+
+    /// Built from options and a context: without a configured session name, the default one
+    /// is taken at the context's clock, as the request's Timestamp is.
+    #[test]
+    fn from_options_reads_the_context_clock() {
+        let http = Arc::new(FakeHttp::fixed(200, OK_BODY));
+        let mut ctx = context(&[("ALIBABA_CLOUD_ROLE_ARN", ARN)], http.clone());
+        ctx.clock = Arc::new(|| 1_714_564_800);
+        let p = RamRoleArn::from_options(
+            RamRoleArnOptions::default(),
+            Arc::new(Static(sts_source())),
+            &ctx,
+        )
+        .unwrap();
+        p.provide().unwrap();
+        let sent = query_params(&http.requests()[0].url);
+        assert_eq!(
+            param(&sent, "RoleSessionName"),
+            Some("credentials-python-1714564800")
+        );
+        assert_eq!(param(&sent, "Timestamp"), Some("2024-05-01T12:00:00Z"));
     }
 
     /// What a verifying STS does: decode, drop Signature, re-sign with the secret.
