@@ -6,6 +6,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use super::context::Clock;
 use super::{Credentials, CredentialsError, ErrorKind, Provide};
 
 const SOURCE: &str = "default credentials chain";
@@ -19,6 +20,8 @@ pub struct Chain {
     last: AtomicUsize,
     /// What to do when no source works: the first sentence of the error.
     advice: Option<String>,
+    /// Seconds since the epoch, to skip credentials a source gave already expired.
+    clock: Clock,
 }
 
 impl Chain {
@@ -27,7 +30,14 @@ impl Chain {
             sources,
             last: AtomicUsize::new(NONE),
             advice: None,
+            clock: std::sync::Arc::new(crate::clock::now_secs),
         }
+    }
+
+    /// The chain, judging expirations by `clock` (a [`super::Context`]'s).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The chain, its all-failed error starting with `advice` (what to do to get credentials).
@@ -101,7 +111,7 @@ impl Provide for Chain {
             let (name, source) = &self.sources[i];
             let outcome = source.provide().and_then(|c| match c.expiration() {
                 // The next source may do better than credentials that cannot be used.
-                Some(e) if e <= crate::clock::now_secs() => Err(CredentialsError::service(
+                Some(e) if e <= (self.clock)() => Err(CredentialsError::service(
                     name.clone(),
                     "gave credentials that had already expired",
                 )),
@@ -394,5 +404,25 @@ mod tests {
                 .contains("expired: gave credentials that had already expired"),
             "{e}"
         );
+    }
+
+    /// Expiry is judged by the chain's clock (a context's), not the process clock.
+    #[test]
+    fn expiry_reads_the_chain_clock() {
+        struct ExpiresAt100;
+        impl Provide for ExpiresAt100 {
+            fn provide(&self) -> Result<Credentials, CredentialsError> {
+                Ok(Credentials::new("id", "s", None, Some(100)))
+            }
+        }
+        let at = |now: i64| {
+            Chain::new(vec![(
+                "source".into(),
+                Box::new(ExpiresAt100) as Box<dyn Provide>,
+            )])
+            .with_clock(std::sync::Arc::new(move || now))
+        };
+        assert_eq!(at(99).provide().unwrap().access_key_id(), "id");
+        assert!(at(100).provide().is_err());
     }
 }

@@ -73,10 +73,12 @@ pub fn default_chain(ctx: &Context, ecs_endpoint: Option<String>) -> Chain {
         || "~/.alibabacloud/credentials.ini".to_string(),
         |p| p.display().to_string(),
     );
-    Chain::new(sources).with_advice(format!(
-        "To give it some, set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or create {ini} \
+    Chain::new(sources)
+        .with_clock(ctx.clock.clone())
+        .with_advice(format!(
+            "To give it some, set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or create {ini} \
          (a [default] profile), or run on ECS with a RAM role attached to the instance."
-    ))
+        ))
 }
 
 #[cfg(test)]
