@@ -31,13 +31,14 @@ impl Url {
     /// Splits `text` (a URL the signer just built).
     pub fn parse(py: Python<'_>, text: String) -> PyResult<Url> {
         if let Some(parts) = split_simple(&text) {
-            // A non-empty query is a slice of `text` (an empty one may be a constant).
+            // `scheme://netloc` + path + `?` + query: where the query starts.
+            let at = parts.scheme.len() + 3 + parts.netloc.len() + parts.path.len() + 1;
             let simple_query = if parts.query.is_empty() {
                 0..0
             } else {
-                let at = parts.query.as_ptr() as usize - text.as_ptr() as usize;
                 at..at + parts.query.len()
             };
+            debug_assert_eq!(&text[simple_query.clone()], parts.query);
             return Ok(Url {
                 text,
                 simple_query,
