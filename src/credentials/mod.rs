@@ -24,7 +24,6 @@ mod wiped_json;
 
 pub use arn::check_role_arn;
 pub use cache::{Fetched, RefreshingCache};
-pub use env::EnvironmentVariable;
 pub use error::{CredentialsError, ErrorKind};
 pub use expiration::parse_iso8601;
 pub use provide::{mask, Credentials, Provide};

@@ -11,6 +11,7 @@ use super::convert::{expiration_from_py, optional_text, text_arg};
 use super::errors::credentials_error;
 use super::text::str_of;
 use crate::clock;
+use crate::credentials::context::Context;
 use crate::credentials::{self as core, Provide};
 
 /// Access key id, secret, optional security token and expiration.
@@ -247,9 +248,9 @@ pub struct PyEnvProvider {
 impl PyEnvProvider {
     #[new]
     fn py_new(py: Python<'_>) -> PyResult<Self> {
-        let creds = core::EnvironmentVariable
-            .provide()
-            .map_err(|e| credentials_error(&e))?;
+        // The process environment, through the one seam every source reads it by.
+        let env = core::env::Env::new(core::env::EnvOptions::default(), &Context::process());
+        let creds = env.provide().map_err(|e| credentials_error(&e))?;
         Ok(PyEnvProvider {
             credentials: Py::new(py, PyCredentials::from_core(py, creds))?,
         })

@@ -92,16 +92,6 @@ impl Provide for Env {
     }
 }
 
-/// The process environment, read when [`EnvironmentVariable::provide`] is called.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct EnvironmentVariable;
-
-impl Provide for EnvironmentVariable {
-    fn provide(&self) -> Result<Credentials, CredentialsError> {
-        from_lookup(|name| std::env::var(name).ok())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
