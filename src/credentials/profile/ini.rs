@@ -315,12 +315,6 @@ mod tests {
                 source: Box::new(ak("i", "s")),
                 role: RamRoleArnOptions {
                     role_arn: Some("r".into()),
-                    role_session_name: None,
-                    policy: None,
-                    external_id: None,
-                    duration_seconds: None,
-                    sts_region: None,
-                    enable_vpc: None,
                     ..Default::default()
                 },
             }

@@ -155,12 +155,6 @@ pub(crate) mod tests {
                 source: Box::new(sts("STS.id", "TOPSECRET", "TOKENVALUE")),
                 role: RamRoleArnOptions {
                     role_arn: Some("acs:ram::1:role/r".into()),
-                    role_session_name: None,
-                    policy: None,
-                    external_id: None,
-                    duration_seconds: None,
-                    sts_region: None,
-                    enable_vpc: None,
                     ..Default::default()
                 },
             },

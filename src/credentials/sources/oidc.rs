@@ -63,16 +63,8 @@ impl OidcRoleArnConfig {
     /// Explicit options win; `lookup` (the process environment in production) fills the rest;
     /// empty values count as unset. Validates like [`OidcRoleArn::new`]; the token file is
     /// not read here (it may appear later).
+    /// The default session name is taken at `now_secs`.
     pub fn resolve(
-        options: OidcRoleArnOptions,
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, CredentialsError> {
-        Self::resolve_at(options, lookup, clock::now_secs())
-    }
-
-    /// [`Self::resolve`] with the default session name taken at `now_secs` (a source built from
-    /// a [`Context`] reads its clock).
-    pub fn resolve_at(
         options: OidcRoleArnOptions,
         lookup: impl Fn(&str) -> Option<String>,
         now_secs: i64,
@@ -156,8 +148,7 @@ impl OidcRoleArn {
         options: OidcRoleArnOptions,
         ctx: &Context,
     ) -> Result<Self, CredentialsError> {
-        let config =
-            OidcRoleArnConfig::resolve_at(options, |name| (ctx.env)(name), ctx.now_secs())?;
+        let config = OidcRoleArnConfig::resolve(options, |name| (ctx.env)(name), ctx.now_secs())?;
         let mut source = Self::new(config, ctx.http.http.clone())?;
         source.fs = ctx.fs.clone();
         source.clock = ctx.clock.clone();
@@ -263,6 +254,8 @@ mod tests {
     use crate::credentials::test_util::*;
 
     const ARN: &str = "acs:ram::123456789012:role/rrsa-role";
+    /// The instant configs are resolved at in these tests.
+    const NOW: i64 = 1_714_564_800;
     const PROVIDER: &str = "acs:ram::123456789012:oidc-provider/ack-rrsa-c1";
     const TOKEN_1: &str = "eyJhbGciOiJSUzI1NiJ9.first-token.sig1";
     const TOKEN_2: &str = "eyJhbGciOiJSUzI1NiJ9.second-token.sig2";
@@ -507,7 +500,7 @@ mod tests {
             ("ALIBABA_CLOUD_STS_REGION", "cn-beijing"),
             ("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "true"),
         ]);
-        let c = OidcRoleArnConfig::resolve(OidcRoleArnOptions::default(), &lookup).unwrap();
+        let c = OidcRoleArnConfig::resolve(OidcRoleArnOptions::default(), &lookup, NOW).unwrap();
         assert_eq!(c.role_arn, ARN);
         assert_eq!(c.oidc_provider_arn, PROVIDER);
         assert_eq!(
@@ -527,6 +520,7 @@ mod tests {
                 ..Default::default()
             },
             &lookup,
+            NOW,
         )
         .unwrap();
         assert_eq!(c.oidc_token_file, PathBuf::from("/tmp/t"));
@@ -541,20 +535,23 @@ mod tests {
                 ("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", PROVIDER),
                 ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/t"),
             ]),
+            NOW,
         )
         .unwrap();
-        assert!(c.role_session_name.starts_with("credentials-python-"));
+        assert_eq!(c.role_session_name, "credentials-python-1714564800");
         assert_eq!(c.sts_url, "https://sts.aliyuncs.com");
     }
 
     #[test]
     fn validation_names_what_is_missing() {
-        let e = OidcRoleArnConfig::resolve(OidcRoleArnOptions::default(), env(&[])).unwrap_err();
+        let e =
+            OidcRoleArnConfig::resolve(OidcRoleArnOptions::default(), env(&[]), NOW).unwrap_err();
         assert_eq!(e.source, "OIDC role ARN");
         assert!(e.message.contains("ALIBABA_CLOUD_ROLE_ARN"), "{e}");
         let e = OidcRoleArnConfig::resolve(
             OidcRoleArnOptions::default(),
             env(&[("ALIBABA_CLOUD_ROLE_ARN", ARN)]),
+            NOW,
         )
         .unwrap_err();
         assert!(e.message.contains("ALIBABA_CLOUD_OIDC_PROVIDER_ARN"), "{e}");
@@ -564,6 +561,7 @@ mod tests {
                 ("ALIBABA_CLOUD_ROLE_ARN", ARN),
                 ("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", PROVIDER),
             ]),
+            NOW,
         )
         .unwrap_err();
         assert!(e.message.contains("ALIBABA_CLOUD_OIDC_TOKEN_FILE"), "{e}");

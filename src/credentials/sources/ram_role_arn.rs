@@ -50,16 +50,8 @@ pub struct RamRoleArnConfig {
 impl RamRoleArnConfig {
     /// Explicit options win; `lookup` (the process environment in production) fills the rest;
     /// empty values count as unset. Validates like [`RamRoleArn::new`].
+    /// The default session name is taken at `now_secs`.
     pub fn resolve(
-        options: RamRoleArnOptions,
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, CredentialsError> {
-        Self::resolve_at(options, lookup, clock::now_secs())
-    }
-
-    /// [`Self::resolve`] with the default session name taken at `now_secs` (a source built from
-    /// a [`Context`] reads its clock).
-    pub fn resolve_at(
         options: RamRoleArnOptions,
         lookup: impl Fn(&str) -> Option<String>,
         now_secs: i64,
@@ -123,7 +115,7 @@ impl RamRoleArn {
         source: Arc<dyn Provide>,
         ctx: &Context,
     ) -> Result<Self, CredentialsError> {
-        let config = RamRoleArnConfig::resolve_at(options, |name| (ctx.env)(name), ctx.now_secs())?;
+        let config = RamRoleArnConfig::resolve(options, |name| (ctx.env)(name), ctx.now_secs())?;
         let mut role = Self::new(config, source, ctx.http.http.clone())?;
         role.clock = ctx.clock.clone();
         Ok(role)
@@ -246,6 +238,8 @@ mod tests {
     use crate::credentials::Static;
 
     const ARN: &str = "acs:ram::123456789012:role/test-role";
+    /// The instant configs are resolved at in these tests.
+    const NOW: i64 = 1_714_564_800;
 
     fn config() -> RamRoleArnConfig {
         RamRoleArnConfig {
@@ -501,7 +495,7 @@ mod tests {
             ("ALIBABA_CLOUD_STS_REGION", "cn-hangzhou"),
             ("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "true"),
         ]);
-        let c = RamRoleArnConfig::resolve(RamRoleArnOptions::default(), &lookup).unwrap();
+        let c = RamRoleArnConfig::resolve(RamRoleArnOptions::default(), &lookup, NOW).unwrap();
         assert_eq!(c.role_arn, ARN);
         assert_eq!(c.role_session_name, "from-env");
         assert_eq!(c.duration_seconds, 3600);
@@ -518,6 +512,7 @@ mod tests {
                 ..Default::default()
             },
             &lookup,
+            NOW,
         )
         .unwrap();
         assert_eq!(c.role_arn, "acs:ram::1:role/explicit");
@@ -533,19 +528,16 @@ mod tests {
                 ..Default::default()
             },
             env(&[("ALIBABA_CLOUD_ROLE_SESSION_NAME", "")]),
+            NOW,
         )
         .unwrap();
-        assert!(
-            c.role_session_name.starts_with("credentials-python-"),
-            "{}",
-            c.role_session_name
-        );
+        assert_eq!(c.role_session_name, "credentials-python-1714564800");
         assert_eq!(c.sts_url, "https://sts.aliyuncs.com");
     }
 
     #[test]
     fn validation() {
-        let e = RamRoleArnConfig::resolve(RamRoleArnOptions::default(), env(&[])).unwrap_err();
+        let e = RamRoleArnConfig::resolve(RamRoleArnOptions::default(), env(&[]), NOW).unwrap_err();
         assert_eq!(e.source, "RAM role ARN");
         assert_eq!(
             e.message,
@@ -557,6 +549,7 @@ mod tests {
                 ..Default::default()
             },
             env(&[("ALIBABA_CLOUD_ROLE_ARN", ARN)]),
+            NOW,
         )
         .unwrap_err();
         assert_eq!(e.source, format!("RAM role ARN ({ARN})"));
