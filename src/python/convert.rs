@@ -29,8 +29,8 @@ pub fn seconds(value: f64, what: &str) -> PyResult<Duration> {
             "{what} is too large: at most {MAX_SECONDS} seconds (ten years)"
         )));
     }
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| PyValueError::new_err(format!("{what} is too large: {value}")))
+    // Finite, positive and at most ten years: what `from_secs_f64` requires.
+    Ok(Duration::from_secs_f64(value))
 }
 
 /// The instants Python's `datetime` can hold (years 1 to 9999), in seconds since the epoch: an
