@@ -62,8 +62,8 @@ extern "C" {
 }
 
 // Windows resolves it from python3.dll, which exports only the stable ABI (3.9's lacks it), so the
-// extension targets 3.10's there (Cargo.toml) and takes pyo3's declaration, which exists only for
-// a 3.10 floor: a Windows build for 3.9 fails here rather than at import.
+// extension targets 3.10's there (Cargo.toml) and takes pyo3's declaration, which exists only with
+// a 3.10 floor: a Windows build with a 3.9 floor fails to compile here instead of to import.
 #[cfg(windows)]
 use ffi::PyUnicode_AsUTF8AndSize as unicode_as_utf8_and_size;
 
