@@ -66,6 +66,20 @@ def _provider(name, value):
     return value
 
 
+def _session_call(duration_seconds, sts_endpoint, sts_region, enable_vpc, connect_timeout, read_timeout):
+    """The keyword arguments both STS roles pass on after ``policy``, checked in this order.
+    (``role_session_name`` and ``policy`` are checked by the caller: a RAM role checks
+    ``external_id`` between them and these, and the first wrong argument is the one reported.)"""
+    return {
+        "duration_seconds": _whole_seconds("duration_seconds", duration_seconds),
+        "sts_endpoint": _text("sts_endpoint", sts_endpoint),
+        "sts_region": _text("sts_region", sts_region),
+        "enable_vpc": _flag("enable_vpc", enable_vpc),
+        "connect_timeout": _seconds("connect_timeout", connect_timeout),
+        "read_timeout": _seconds("read_timeout", read_timeout),
+    }
+
+
 def _wait_timeout(timeout, connect_timeout, read_timeout, requests=1):
     """By default callers wait as long as the source's requests may take, and a second more,
     so that a slow service is reported by its own cause rather than by the wait running out."""
@@ -138,12 +152,7 @@ class RamRoleArnCredentialsProvider(RefreshingCredentialsProvider):
             role_session_name=_text("role_session_name", role_session_name),
             policy=_text("policy", policy),
             external_id=_text("external_id", external_id),
-            duration_seconds=_whole_seconds("duration_seconds", duration_seconds),
-            sts_endpoint=_text("sts_endpoint", sts_endpoint),
-            sts_region=_text("sts_region", sts_region),
-            enable_vpc=_flag("enable_vpc", enable_vpc),
-            connect_timeout=_seconds("connect_timeout", connect_timeout),
-            read_timeout=_seconds("read_timeout", read_timeout),
+            **_session_call(duration_seconds, sts_endpoint, sts_region, enable_vpc, connect_timeout, read_timeout),
         )
         _seconds("timeout", timeout, optional=True)
         return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, connect_timeout, read_timeout, 2))
@@ -179,12 +188,7 @@ class OidcRoleArnCredentialsProvider(RefreshingCredentialsProvider):
             _path("oidc_token_file", oidc_token_file),
             role_session_name=_text("role_session_name", role_session_name),
             policy=_text("policy", policy),
-            duration_seconds=_whole_seconds("duration_seconds", duration_seconds),
-            sts_endpoint=_text("sts_endpoint", sts_endpoint),
-            sts_region=_text("sts_region", sts_region),
-            enable_vpc=_flag("enable_vpc", enable_vpc),
-            connect_timeout=_seconds("connect_timeout", connect_timeout),
-            read_timeout=_seconds("read_timeout", read_timeout),
+            **_session_call(duration_seconds, sts_endpoint, sts_region, enable_vpc, connect_timeout, read_timeout),
         )
         _seconds("timeout", timeout, optional=True)
         return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, connect_timeout, read_timeout))

@@ -21,6 +21,7 @@ use crate::credentials::oidc::{OidcRoleArn, OidcRoleArnOptions};
 use crate::credentials::profile::{cli_config_path, ini_path, Profile, ProfileFile};
 use crate::credentials::ram_role_arn::{RamRoleArn, RamRoleArnOptions};
 use crate::credentials::static_provider::{Static, StaticOptions};
+use crate::credentials::sts::RoleSessionOptions;
 use crate::credentials::uri::{Uri, UriOptions};
 use crate::credentials::{Credentials, CredentialsError, Provide, Secret};
 
@@ -177,14 +178,16 @@ fn _ram_role_arn_source(
     )?;
     let options = RamRoleArnOptions {
         role_arn,
-        role_session_name,
-        policy,
         external_id,
-        duration_seconds,
-        sts_endpoint,
-        sts_region,
-        enable_vpc,
-        limits: limits(connect_timeout, read_timeout)?,
+        session: RoleSessionOptions {
+            role_session_name,
+            policy,
+            duration_seconds,
+            sts_endpoint,
+            sts_region,
+            enable_vpc,
+            limits: limits(connect_timeout, read_timeout)?,
+        },
     };
     match upstream {
         RoleSource::Rust(upstream) => {
@@ -244,13 +247,15 @@ fn _oidc_role_arn_source(
         role_arn,
         oidc_provider_arn,
         oidc_token_file,
-        role_session_name,
-        policy,
-        duration_seconds,
-        sts_endpoint,
-        sts_region,
-        enable_vpc,
-        limits: limits(connect_timeout, read_timeout)?,
+        session: RoleSessionOptions {
+            role_session_name,
+            policy,
+            duration_seconds,
+            sts_endpoint,
+            sts_region,
+            enable_vpc,
+            limits: limits(connect_timeout, read_timeout)?,
+        },
     };
     let source = OidcRoleArn::from_options(options, &Context::process()).map_err(error)?;
     Ok(PyRustSource::new(

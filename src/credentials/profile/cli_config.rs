@@ -3,7 +3,9 @@
 
 use serde_json::{Map, Value};
 
-use super::spec::{key_pair, parse_bool, parse_u32, required, secret, Fields, ProfileSpec};
+use super::spec::{
+    key_pair, parse_bool, parse_u32, required, role_session, secret, Fields, ProfileSpec,
+};
 use super::{source_name, MAX_CHAIN_DEPTH};
 use crate::credentials::context::given;
 use crate::credentials::ecs_ram_role::EcsRamRoleOptions;
@@ -120,17 +122,17 @@ fn find_profile<'a>(profiles: &'a [Value], name: &str) -> Option<&'a Map<String,
     })
 }
 
-/// A RamRoleArn profile's own fields, read before its source is.
+/// A RamRoleArn profile's own fields, read before its source is, in this order: the first bad
+/// one is the one reported.
 fn cli_role(p: &JsonProfile, what: &str) -> Result<RamRoleArnOptions, String> {
+    let role_arn = Some(required(p, what, "ram_role_arn")?);
+    let role_session_name = p.text("ram_session_name")?;
+    let policy = p.text("policy")?;
+    let external_id = p.text("external_id")?;
     Ok(RamRoleArnOptions {
-        role_arn: Some(required(p, what, "ram_role_arn")?),
-        role_session_name: p.text("ram_session_name")?,
-        policy: p.text("policy")?,
-        external_id: p.text("external_id")?,
-        duration_seconds: p.number("expired_seconds")?,
-        sts_region: p.text("sts_region")?,
-        enable_vpc: p.flag("enable_vpc")?,
-        ..Default::default()
+        role_arn,
+        external_id,
+        session: role_session(p, role_session_name, policy, "expired_seconds")?,
     })
 }
 
@@ -190,16 +192,16 @@ fn cli_spec(
                 role_arn: Some(required(p, what, "ram_role_arn")?),
                 oidc_provider_arn: Some(required(p, what, "oidc_provider_arn")?),
                 oidc_token_file: p.text("oidc_token_file")?.map(Into::into),
-                // The SDK reads role_session_name; the CLI writes ram_session_name.
-                role_session_name: match p.text("role_session_name")? {
-                    Some(s) => Some(s),
-                    None => p.text("ram_session_name")?,
-                },
-                policy: p.text("policy")?,
-                duration_seconds: p.number("expired_seconds")?,
-                sts_region: p.text("sts_region")?,
-                enable_vpc: p.flag("enable_vpc")?,
-                ..Default::default()
+                session: role_session(
+                    p,
+                    // The SDK reads role_session_name; the CLI writes ram_session_name.
+                    match p.text("role_session_name")? {
+                        Some(s) => Some(s),
+                        None => p.text("ram_session_name")?,
+                    },
+                    p.text("policy")?,
+                    "expired_seconds",
+                )?,
             }),
             "CredentialsURI" => ProfileSpec::CredentialsUri(UriOptions {
                 uri: Some(required(p, what, "credentials_uri")?),
@@ -237,6 +239,7 @@ pub(crate) mod tests {
     use crate::credentials::profile::files::MAX_FILE_BYTES;
     use crate::credentials::profile::spec::tests::{ak, case, check_expected, sts};
     use crate::credentials::ram_role_arn::RamRoleArnOptions;
+    use crate::credentials::sts::RoleSessionOptions;
     use crate::credentials::uri::UriOptions;
 
     const CLI: &str = "/h/.aliyun/config.json";
@@ -296,13 +299,15 @@ pub(crate) mod tests {
                 source: Box::new(ak("i", "s")),
                 role: RamRoleArnOptions {
                     role_arn: Some("acs:ram::1:role/r".into()),
-                    role_session_name: Some("sess".into()),
-                    policy: Some("pol".into()),
                     external_id: Some("ext".into()),
-                    duration_seconds: Some(1200),
-                    sts_region: Some("cn-shanghai".into()),
-                    enable_vpc: Some(true),
-                    ..Default::default()
+                    session: RoleSessionOptions {
+                        role_session_name: Some("sess".into()),
+                        policy: Some("pol".into()),
+                        duration_seconds: Some(1200),
+                        sts_region: Some("cn-shanghai".into()),
+                        enable_vpc: Some(true),
+                        ..Default::default()
+                    },
                 },
             }
         );
@@ -314,9 +319,14 @@ pub(crate) mod tests {
         ]));
         let ProfileSpec::RamRoleArn {
             source,
-            role: RamRoleArnOptions {
-                duration_seconds, ..
-            },
+            role:
+                RamRoleArnOptions {
+                    session:
+                        RoleSessionOptions {
+                            duration_seconds, ..
+                        },
+                    ..
+                },
         } = cli(&text, None).unwrap()
         else {
             panic!("not a role")
@@ -387,9 +397,13 @@ pub(crate) mod tests {
             source: _,
             role:
                 RamRoleArnOptions {
-                    duration_seconds,
-                    enable_vpc,
-                    policy,
+                    session:
+                        RoleSessionOptions {
+                            duration_seconds,
+                            enable_vpc,
+                            policy,
+                            ..
+                        },
                     ..
                 },
         } = cli(&text, None).unwrap()
@@ -400,6 +414,52 @@ pub(crate) mod tests {
             (duration_seconds, enable_vpc, policy),
             (Some(1000), Some(false), None)
         );
+    }
+
+    /// Of several bad keys, the first read is reported: a role's keys in the order
+    /// the CLI lists them (session name, policy, external_id, expired_seconds, ...).
+    #[test]
+    fn cli_first_bad_key_is_reported() {
+        let cases = [
+            (
+                serde_json::json!({"mode": "RamRoleArn", "policy": 1, "external_id": 2,
+                    "expired_seconds": "x"}),
+                "policy must be a string",
+            ),
+            (
+                serde_json::json!({"mode": "RamRoleArn", "external_id": 2,
+                    "expired_seconds": "x", "enable_vpc": 1}),
+                "external_id must be a string",
+            ),
+            (
+                serde_json::json!({"mode": "RamRoleArn", "ram_session_name": 1, "policy": 2}),
+                "ram_session_name must be a string",
+            ),
+            (
+                serde_json::json!({"mode": "OIDC", "oidc_provider_arn": "p",
+                    "role_session_name": 1, "policy": 2}),
+                "role_session_name must be a string",
+            ),
+            (
+                serde_json::json!({"mode": "OIDC", "oidc_provider_arn": "p", "policy": 2,
+                    "expired_seconds": "x"}),
+                "policy must be a string",
+            ),
+            (
+                serde_json::json!({"mode": "OIDC", "oidc_provider_arn": "p",
+                    "expired_seconds": "x", "sts_region": 3}),
+                "expired_seconds must be a whole number of seconds",
+            ),
+        ];
+        for (extra, want) in cases {
+            let mut p = serde_json::json!({"name": "default", "access_key_id": "i",
+                "access_key_secret": "s", "ram_role_arn": "r"});
+            for (k, v) in extra.as_object().unwrap() {
+                p[k] = v.clone();
+            }
+            let e = cli_err(&config(serde_json::json!([p])), None);
+            assert!(e.ends_with(want), "{extra}: {e}");
+        }
     }
 
     #[test]
@@ -437,16 +497,20 @@ pub(crate) mod tests {
                 role_arn: Some("r".into()),
                 oidc_provider_arn: Some("p".into()),
                 oidc_token_file: Some("/t".into()),
-                role_session_name: Some("sdk-name".into()),
-                policy: Some("pol".into()),
-                duration_seconds: Some(3600),
-                sts_region: Some("cn-hangzhou".into()),
-                enable_vpc: Some(false),
-                ..Default::default()
+                session: RoleSessionOptions {
+                    role_session_name: Some("sdk-name".into()),
+                    policy: Some("pol".into()),
+                    duration_seconds: Some(3600),
+                    sts_region: Some("cn-hangzhou".into()),
+                    enable_vpc: Some(false),
+                    ..Default::default()
+                },
             })
         );
         let ProfileSpec::OidcRoleArn(OidcRoleArnOptions {
-            role_session_name,
+            session: RoleSessionOptions {
+                role_session_name, ..
+            },
             oidc_token_file,
             ..
         }) = cli(&text, Some("cli-written")).unwrap()
@@ -482,13 +546,15 @@ pub(crate) mod tests {
                 source: Box::new(source),
                 role: RamRoleArnOptions {
                     role_arn: Some(arn.into()),
-                    role_session_name: session.map(Into::into),
-                    policy: None,
                     external_id: None,
-                    duration_seconds: d,
-                    sts_region: None,
-                    enable_vpc: None,
-                    ..Default::default()
+                    session: RoleSessionOptions {
+                        role_session_name: session.map(Into::into),
+                        policy: None,
+                        duration_seconds: d,
+                        sts_region: None,
+                        enable_vpc: None,
+                        ..Default::default()
+                    },
                 },
             }
         };

@@ -3,12 +3,15 @@
 use std::collections::HashSet;
 
 use super::source_name;
-use super::spec::{key_pair, parse_bool, parse_u32, required, secret, Fields, ProfileSpec};
+use super::spec::{
+    key_pair, parse_bool, parse_u32, required, role_session, secret, Fields, ProfileSpec,
+};
 use crate::credentials::context::given;
 use crate::credentials::ecs_ram_role::EcsRamRoleOptions;
 use crate::credentials::oidc::OidcRoleArnOptions;
 use crate::credentials::ram_role_arn::RamRoleArnOptions;
 use crate::credentials::static_provider::StaticOptions;
+use crate::credentials::sts::RoleSessionOptions;
 use crate::credentials::uri::UriOptions;
 use crate::credentials::CredentialsError;
 
@@ -211,13 +214,9 @@ fn ini_spec(s: &IniSection) -> Result<ProfileSpec, String> {
             source: Box::new(key_pair(s, what, "security_token")?),
             role: RamRoleArnOptions {
                 role_arn: Some(required(s, what, "role_arn")?),
-                role_session_name: s.text("role_session_name")?,
-                policy: s.text("policy")?,
+                // INI keys are text: reading them cannot fail, so external_id may come first.
                 external_id: s.text("external_id")?,
-                duration_seconds: s.number("duration_seconds")?,
-                sts_region: s.text("sts_region")?,
-                enable_vpc: s.flag("enable_vpc")?,
-                ..Default::default()
+                session: ini_session(s)?,
             },
         },
         "ecs_ram_role" => ProfileSpec::EcsRamRole(EcsRamRoleOptions {
@@ -229,12 +228,7 @@ fn ini_spec(s: &IniSection) -> Result<ProfileSpec, String> {
             role_arn: Some(required(s, what, "role_arn")?),
             oidc_provider_arn: Some(required(s, what, "oidc_provider_arn")?),
             oidc_token_file: s.text("oidc_token_file_path")?.map(Into::into),
-            role_session_name: s.text("role_session_name")?,
-            policy: s.text("policy")?,
-            duration_seconds: s.number("duration_seconds")?,
-            sts_region: s.text("sts_region")?,
-            enable_vpc: s.flag("enable_vpc")?,
-            ..Default::default()
+            session: ini_session(s)?,
         }),
         "credentials_uri" => ProfileSpec::CredentialsUri(UriOptions {
             uri: Some(required(s, what, "credentials_uri")?),
@@ -242,6 +236,16 @@ fn ini_spec(s: &IniSection) -> Result<ProfileSpec, String> {
         }),
         other => return Err(format!("unsupported type '{other}' (one of: {INI_TYPES})")),
     })
+}
+
+/// The session keys both role types read.
+fn ini_session(s: &IniSection) -> Result<RoleSessionOptions, String> {
+    role_session(
+        s,
+        s.text("role_session_name")?,
+        s.text("policy")?,
+        "duration_seconds",
+    )
 }
 
 #[cfg(test)]
@@ -296,13 +300,15 @@ mod tests {
                 source: Box::new(ak("id1", "s1")),
                 role: RamRoleArnOptions {
                     role_arn: Some("acs:ram::123:role/r".into()),
-                    role_session_name: Some("sess".into()),
-                    policy: Some("{\"Statement\": []}".into()),
                     external_id: Some("ext".into()),
-                    duration_seconds: Some(1800),
-                    sts_region: Some("cn-hangzhou".into()),
-                    enable_vpc: Some(true),
-                    ..Default::default()
+                    session: RoleSessionOptions {
+                        role_session_name: Some("sess".into()),
+                        policy: Some("{\"Statement\": []}".into()),
+                        duration_seconds: Some(1800),
+                        sts_region: Some("cn-hangzhou".into()),
+                        enable_vpc: Some(true),
+                        ..Default::default()
+                    },
                 },
             }
         );
@@ -397,12 +403,14 @@ mod tests {
                 role_arn: Some("acs:ram::1:role/o".into()),
                 oidc_provider_arn: Some("acs:ram::1:oidc-provider/p".into()),
                 oidc_token_file: Some("/var/run/token".into()),
-                role_session_name: Some("s".into()),
-                policy: Some("p".into()),
-                duration_seconds: Some(900),
-                sts_region: Some("cn-beijing".into()),
-                enable_vpc: Some(false),
-                ..Default::default()
+                session: RoleSessionOptions {
+                    role_session_name: Some("s".into()),
+                    policy: Some("p".into()),
+                    duration_seconds: Some(900),
+                    sts_region: Some("cn-beijing".into()),
+                    enable_vpc: Some(false),
+                    ..Default::default()
+                },
             })
         );
         // The token file may come from ALIBABA_CLOUD_OIDC_TOKEN_FILE instead.
@@ -516,8 +524,12 @@ mod tests {
             source: _,
             role:
                 RamRoleArnOptions {
-                    policy,
-                    role_session_name,
+                    session:
+                        RoleSessionOptions {
+                            policy,
+                            role_session_name,
+                            ..
+                        },
                     ..
                 },
         } = spec

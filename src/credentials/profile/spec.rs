@@ -6,6 +6,7 @@ use crate::credentials::ecs_ram_role::EcsRamRoleOptions;
 use crate::credentials::oidc::OidcRoleArnOptions;
 use crate::credentials::ram_role_arn::RamRoleArnOptions;
 use crate::credentials::static_provider::StaticOptions;
+use crate::credentials::sts::RoleSessionOptions;
 use crate::credentials::uri::UriOptions;
 use crate::credentials::Secret;
 
@@ -81,6 +82,25 @@ pub(super) fn parse_bool(key: &str, s: &str) -> Result<bool, String> {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/// An assumed role's session as a profile sets it: `role_session_name` and `policy` are read by
+/// the caller (a format may read other keys in between, and reports the first bad key), the
+/// duration from `duration_key`, then `sts_region` and `enable_vpc`.
+pub(super) fn role_session(
+    f: &dyn Fields,
+    role_session_name: Option<String>,
+    policy: Option<String>,
+    duration_key: &str,
+) -> Result<RoleSessionOptions, String> {
+    Ok(RoleSessionOptions {
+        role_session_name,
+        policy,
+        duration_seconds: f.number(duration_key)?,
+        sts_region: f.text("sts_region")?,
+        enable_vpc: f.flag("enable_vpc")?,
+        ..Default::default()
+    })
+}
 
 /// The AccessKey a role is assumed with; an STS token when `token_key` is set too.
 pub(super) fn key_pair(f: &dyn Fields, what: &str, token_key: &str) -> Result<ProfileSpec, String> {

@@ -12,8 +12,8 @@ use zeroize::Zeroizing;
 use crate::clock;
 use crate::credentials::context::{given, Clock, Context, Fs, RealFs};
 use crate::credentials::file::ReadError;
-use crate::credentials::http::{HttpClient, Limits, Request};
-use crate::credentials::sts;
+use crate::credentials::http::{HttpClient, Request};
+use crate::credentials::sts::{self, RoleSession, RoleSessionOptions};
 use crate::credentials::{Credentials, CredentialsError, Provide};
 
 const SOURCE: &str = "OIDC role ARN";
@@ -31,18 +31,7 @@ pub struct OidcRoleArnOptions {
     pub oidc_provider_arn: Option<String>,
     /// Else `ALIBABA_CLOUD_OIDC_TOKEN_FILE`; required.
     pub oidc_token_file: Option<PathBuf>,
-    /// Else `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else `credentials-python-<epoch seconds>`.
-    pub role_session_name: Option<String>,
-    pub policy: Option<String>,
-    /// Else 3600; at least 900.
-    pub duration_seconds: Option<u32>,
-    /// A host (https) or a full URL; wins over the region.
-    pub sts_endpoint: Option<String>,
-    /// Else `ALIBABA_CLOUD_STS_REGION`.
-    pub sts_region: Option<String>,
-    /// Else `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED` == `true`.
-    pub enable_vpc: Option<bool>,
-    pub limits: Limits,
+    pub session: RoleSessionOptions,
 }
 
 /// Everything resolved: what [`OidcRoleArn::new`] takes.
@@ -51,12 +40,7 @@ pub struct OidcRoleArnConfig {
     pub role_arn: String,
     pub oidc_provider_arn: String,
     pub oidc_token_file: PathBuf,
-    pub role_session_name: String,
-    pub policy: Option<String>,
-    pub duration_seconds: u32,
-    /// Base URL without a trailing `/`, see [`sts::sts_endpoint_url`].
-    pub sts_url: String,
-    pub limits: Limits,
+    pub session: RoleSession,
 }
 
 impl OidcRoleArnConfig {
@@ -82,21 +66,10 @@ impl OidcRoleArnConfig {
                 .filter(|p| !p.as_os_str().is_empty())
                 .or_else(|| env("ALIBABA_CLOUD_OIDC_TOKEN_FILE").map(PathBuf::from))
                 .unwrap_or_default(),
-            role_session_name: given(options.role_session_name)
-                .or_else(|| env("ALIBABA_CLOUD_ROLE_SESSION_NAME"))
-                .unwrap_or_else(|| sts::default_session_name(now_secs)),
-            policy: given(options.policy),
-            duration_seconds: options
-                .duration_seconds
-                .unwrap_or(sts::DEFAULT_DURATION_SECONDS),
-            sts_url: sts::resolve_sts_url(
-                options.sts_endpoint.as_deref(),
-                options.sts_region.as_deref(),
-                options.enable_vpc,
-                &|name| lookup(name),
-            )
-            .map_err(|m| CredentialsError::config(SOURCE, m))?,
-            limits: options.limits,
+            session: options
+                .session
+                .resolve(&lookup, now_secs)
+                .map_err(|m| CredentialsError::config(SOURCE, m))?,
         };
         config.validate()?;
         Ok(config)
@@ -119,12 +92,7 @@ impl OidcRoleArnConfig {
                     .into(),
             );
         }
-        sts::check_session(
-            &self.role_session_name,
-            self.duration_seconds,
-            &self.sts_url,
-        )
-        .or_else(fail)
+        self.session.check().or_else(fail)
     }
 }
 
@@ -193,18 +161,24 @@ impl OidcRoleArn {
             ("Action".into(), "AssumeRoleWithOIDC".into()),
             ("Format".into(), "JSON".into()),
             ("Version".into(), sts::VERSION.into()),
-            ("DurationSeconds".into(), c.duration_seconds.to_string()),
+            (
+                "DurationSeconds".into(),
+                c.session.duration_seconds.to_string(),
+            ),
             ("RoleArn".into(), c.role_arn.clone()),
             ("OIDCProviderArn".into(), c.oidc_provider_arn.clone()),
             ("OIDCToken".into(), token.to_string()),
-            ("RoleSessionName".into(), c.role_session_name.clone()),
+            (
+                "RoleSessionName".into(),
+                c.session.role_session_name.clone(),
+            ),
             ("Timestamp".into(), sts::timestamp(now_secs)),
         ];
-        if let Some(policy) = &c.policy {
+        if let Some(policy) = &c.session.policy {
             params.push(("Policy".into(), policy.clone()));
         }
         let query = Zeroizing::new(sts::canonicalized_query(&params));
-        Request::new("GET", sts::request_url(&c.sts_url, &query))
+        Request::new("GET", sts::request_url(&c.session.sts_url, &query))
     }
 }
 
@@ -232,7 +206,7 @@ impl Provide for OidcRoleArn {
             &self.name,
             "AssumeRoleWithOIDC",
             self.http.as_ref(),
-            &self.config.limits,
+            &self.config.session.limits,
             &request,
             &[token.as_str()],
         )
@@ -250,7 +224,7 @@ impl fmt::Debug for OidcRoleArn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::http::HttpError;
+    use crate::credentials::http::{HttpError, Limits};
     use crate::credentials::test_util::*;
 
     const ARN: &str = "acs:ram::123456789012:role/rrsa-role";
@@ -265,24 +239,21 @@ mod tests {
             role_arn: ARN.into(),
             oidc_provider_arn: PROVIDER.into(),
             oidc_token_file: token_file,
-            role_session_name: "rrsa-session".into(),
-            policy: None,
-            duration_seconds: 3600,
-            sts_url: "https://sts.cn-hangzhou.aliyuncs.com".into(),
-            limits: Limits::default(),
+            session: RoleSession {
+                role_session_name: "rrsa-session".into(),
+                policy: None,
+                duration_seconds: 3600,
+                sts_url: "https://sts.cn-hangzhou.aliyuncs.com".into(),
+                limits: Limits::default(),
+            },
         }
     }
 
     #[test]
     fn request_shape_is_an_unsigned_get() {
-        let p = OidcRoleArn::new(
-            OidcRoleArnConfig {
-                policy: Some(r#"{"Version":"1"}"#.into()),
-                ..config("/unused".into())
-            },
-            Arc::new(FakeHttp::fixed(200, OK_BODY)),
-        )
-        .unwrap();
+        let mut cfg = config("/unused".into());
+        cfg.session.policy = Some(r#"{"Version":"1"}"#.into());
+        let p = OidcRoleArn::new(cfg, Arc::new(FakeHttp::fixed(200, OK_BODY))).unwrap();
         let req = p.build_request("a.b+c/d=", 1_714_564_800);
         assert_eq!(req.method, "GET");
         assert_eq!(req.body, None);
@@ -507,16 +478,19 @@ mod tests {
             c.oidc_token_file,
             PathBuf::from("/var/run/secrets/tokens/oidc-token")
         );
-        assert_eq!(c.role_session_name, "env-session");
-        assert_eq!(c.duration_seconds, 3600);
-        assert_eq!(c.sts_url, "https://sts-vpc.cn-beijing.aliyuncs.com");
+        assert_eq!(c.session.role_session_name, "env-session");
+        assert_eq!(c.session.duration_seconds, 3600);
+        assert_eq!(c.session.sts_url, "https://sts-vpc.cn-beijing.aliyuncs.com");
 
         let c = OidcRoleArnConfig::resolve(
             OidcRoleArnOptions {
                 oidc_token_file: Some("/tmp/t".into()),
-                sts_endpoint: Some("http://127.0.0.1:8000".into()),
-                duration_seconds: Some(900),
-                policy: Some("p".into()),
+                session: RoleSessionOptions {
+                    sts_endpoint: Some("http://127.0.0.1:8000".into()),
+                    duration_seconds: Some(900),
+                    policy: Some("p".into()),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
             &lookup,
@@ -524,9 +498,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.oidc_token_file, PathBuf::from("/tmp/t"));
-        assert_eq!(c.sts_url, "http://127.0.0.1:8000");
-        assert_eq!(c.duration_seconds, 900);
-        assert_eq!(c.policy.as_deref(), Some("p"));
+        assert_eq!(c.session.sts_url, "http://127.0.0.1:8000");
+        assert_eq!(c.session.duration_seconds, 900);
+        assert_eq!(c.session.policy.as_deref(), Some("p"));
 
         let c = OidcRoleArnConfig::resolve(
             OidcRoleArnOptions::default(),
@@ -538,8 +512,8 @@ mod tests {
             NOW,
         )
         .unwrap();
-        assert_eq!(c.role_session_name, "credentials-python-1714564800");
-        assert_eq!(c.sts_url, "https://sts.aliyuncs.com");
+        assert_eq!(c.session.role_session_name, "credentials-python-1714564800");
+        assert_eq!(c.session.sts_url, "https://sts.aliyuncs.com");
     }
 
     #[test]
@@ -565,14 +539,9 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("ALIBABA_CLOUD_OIDC_TOKEN_FILE"), "{e}");
-        let e = OidcRoleArn::new(
-            OidcRoleArnConfig {
-                duration_seconds: 60,
-                ..config("/t".into())
-            },
-            Arc::new(FakeHttp::fixed(200, OK_BODY)),
-        )
-        .unwrap_err();
+        let mut cfg = config("/t".into());
+        cfg.session.duration_seconds = 60;
+        let e = OidcRoleArn::new(cfg, Arc::new(FakeHttp::fixed(200, OK_BODY))).unwrap_err();
         assert_eq!(e.message, "duration_seconds must be at least 900 (got 60)");
     }
 }

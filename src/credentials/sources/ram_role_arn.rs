@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use crate::clock;
 use crate::credentials::context::{given, Clock, Context};
-use crate::credentials::http::{HttpClient, Limits, Request};
-use crate::credentials::sts;
+use crate::credentials::http::{HttpClient, Request};
+use crate::credentials::sts::{self, RoleSession, RoleSessionOptions};
 use crate::credentials::{Credentials, CredentialsError, ErrorKind, Provide};
 
 const SOURCE: &str = "RAM role ARN";
@@ -19,32 +19,16 @@ const SOURCE: &str = "RAM role ARN";
 pub struct RamRoleArnOptions {
     /// Else `ALIBABA_CLOUD_ROLE_ARN`; required.
     pub role_arn: Option<String>,
-    /// Else `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else `credentials-python-<epoch seconds>`.
-    pub role_session_name: Option<String>,
-    pub policy: Option<String>,
     pub external_id: Option<String>,
-    /// Else 3600; at least 900.
-    pub duration_seconds: Option<u32>,
-    /// A host (https) or a full URL; wins over the region.
-    pub sts_endpoint: Option<String>,
-    /// Else `ALIBABA_CLOUD_STS_REGION`.
-    pub sts_region: Option<String>,
-    /// Else `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED` == `true`.
-    pub enable_vpc: Option<bool>,
-    pub limits: Limits,
+    pub session: RoleSessionOptions,
 }
 
 /// Everything resolved: what [`RamRoleArn::new`] takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RamRoleArnConfig {
     pub role_arn: String,
-    pub role_session_name: String,
-    pub policy: Option<String>,
     pub external_id: Option<String>,
-    pub duration_seconds: u32,
-    /// Base URL without a trailing `/`, see [`sts::sts_endpoint_url`].
-    pub sts_url: String,
-    pub limits: Limits,
+    pub session: RoleSession,
 }
 
 impl RamRoleArnConfig {
@@ -56,27 +40,15 @@ impl RamRoleArnConfig {
         lookup: impl Fn(&str) -> Option<String>,
         now_secs: i64,
     ) -> Result<Self, CredentialsError> {
-        let env = |name: &str| given(lookup(name));
         let config = RamRoleArnConfig {
             role_arn: given(options.role_arn)
-                .or_else(|| env("ALIBABA_CLOUD_ROLE_ARN"))
+                .or_else(|| given(lookup("ALIBABA_CLOUD_ROLE_ARN")))
                 .unwrap_or_default(),
-            role_session_name: given(options.role_session_name)
-                .or_else(|| env("ALIBABA_CLOUD_ROLE_SESSION_NAME"))
-                .unwrap_or_else(|| sts::default_session_name(now_secs)),
-            policy: given(options.policy),
             external_id: given(options.external_id),
-            duration_seconds: options
-                .duration_seconds
-                .unwrap_or(sts::DEFAULT_DURATION_SECONDS),
-            sts_url: sts::resolve_sts_url(
-                options.sts_endpoint.as_deref(),
-                options.sts_region.as_deref(),
-                options.enable_vpc,
-                &|name| lookup(name),
-            )
-            .map_err(|m| CredentialsError::config(SOURCE, m))?,
-            limits: options.limits,
+            session: options
+                .session
+                .resolve(&lookup, now_secs)
+                .map_err(|m| CredentialsError::config(SOURCE, m))?,
         };
         config.validate()?;
         Ok(config)
@@ -84,13 +56,9 @@ impl RamRoleArnConfig {
 
     pub fn validate(&self) -> Result<(), CredentialsError> {
         sts::require_role_arn(&self.role_arn).map_err(|m| CredentialsError::config(SOURCE, m))?;
-        let fail = |msg: String| Err(CredentialsError::config(source_name(&self.role_arn), msg));
-        sts::check_session(
-            &self.role_session_name,
-            self.duration_seconds,
-            &self.sts_url,
-        )
-        .or_else(fail)
+        self.session
+            .check()
+            .map_err(|m| CredentialsError::config(source_name(&self.role_arn), m))
     }
 }
 
@@ -157,16 +125,22 @@ impl RamRoleArn {
             now_secs,
         );
         params.push(("RoleArn".into(), c.role_arn.clone()));
-        params.push(("RoleSessionName".into(), c.role_session_name.clone()));
-        params.push(("DurationSeconds".into(), c.duration_seconds.to_string()));
-        if let Some(policy) = &c.policy {
+        params.push((
+            "RoleSessionName".into(),
+            c.session.role_session_name.clone(),
+        ));
+        params.push((
+            "DurationSeconds".into(),
+            c.session.duration_seconds.to_string(),
+        ));
+        if let Some(policy) = &c.session.policy {
             params.push(("Policy".into(), policy.clone()));
         }
         if let Some(id) = &c.external_id {
             params.push(("ExternalId".into(), id.clone()));
         }
         let query = sts::signed_query("GET", &params, source.access_key_secret());
-        Request::new("GET", sts::request_url(&c.sts_url, &query))
+        Request::new("GET", sts::request_url(&c.session.sts_url, &query))
     }
 }
 
@@ -211,7 +185,7 @@ impl RamRoleArn {
             &self.name,
             "AssumeRole",
             self.http.as_ref(),
-            &self.config.limits,
+            &self.config.session.limits,
             &request,
             &[source.access_key_secret(), token],
         )
@@ -229,7 +203,7 @@ impl fmt::Debug for RamRoleArn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::http::{HttpError, Response};
+    use crate::credentials::http::{HttpError, Limits, Response};
     use crate::credentials::sts::rpc::tests::{
         assume_role_vector_params, ASSUME_ROLE_CANON, ASSUME_ROLE_SIGNATURE,
     };
@@ -244,12 +218,14 @@ mod tests {
     fn config() -> RamRoleArnConfig {
         RamRoleArnConfig {
             role_arn: ARN.into(),
-            role_session_name: "sess~ion*1".into(),
-            policy: None,
             external_id: None,
-            duration_seconds: 3600,
-            sts_url: "https://sts.aliyuncs.com".into(),
-            limits: Limits::default(),
+            session: RoleSession {
+                role_session_name: "sess~ion*1".into(),
+                policy: None,
+                duration_seconds: 3600,
+                sts_url: "https://sts.aliyuncs.com".into(),
+                limits: Limits::default(),
+            },
         }
     }
 
@@ -267,11 +243,11 @@ mod tests {
     fn request_matches_the_reference_vector() {
         let vector = assume_role_vector_params();
         let get = |k: &str| param(&vector, k).unwrap().to_string();
-        let cfg = RamRoleArnConfig {
-            policy: Some(get("Policy")),
+        let mut cfg = RamRoleArnConfig {
             external_id: Some(get("ExternalId")),
             ..config()
         };
+        cfg.session.policy = Some(get("Policy"));
         let p = provider(cfg, sts_source(), Arc::new(FakeHttp::fixed(200, OK_BODY)));
         let req = p.build_request(&sts_source(), &get("SignatureNonce"), 1_714_564_800);
         assert_eq!(req.method, "GET");
@@ -385,10 +361,13 @@ mod tests {
     fn optional_parameters_and_access_key_source() {
         let http = Arc::new(FakeHttp::fixed(200, OK_BODY));
         let cfg = RamRoleArnConfig {
-            policy: Some(r#"{"Version":"1"}"#.into()),
             external_id: Some("abc def".into()),
-            duration_seconds: 900,
-            sts_url: "http://127.0.0.1:9".into(),
+            session: RoleSession {
+                policy: Some(r#"{"Version":"1"}"#.into()),
+                duration_seconds: 900,
+                sts_url: "http://127.0.0.1:9".into(),
+                ..config().session
+            },
             ..config()
         };
         let p = provider(
@@ -497,18 +476,24 @@ mod tests {
         ]);
         let c = RamRoleArnConfig::resolve(RamRoleArnOptions::default(), &lookup, NOW).unwrap();
         assert_eq!(c.role_arn, ARN);
-        assert_eq!(c.role_session_name, "from-env");
-        assert_eq!(c.duration_seconds, 3600);
-        assert_eq!(c.sts_url, "https://sts-vpc.cn-hangzhou.aliyuncs.com");
-        assert_eq!((c.policy, c.external_id), (None, None));
+        assert_eq!(c.session.role_session_name, "from-env");
+        assert_eq!(c.session.duration_seconds, 3600);
+        assert_eq!(
+            c.session.sts_url,
+            "https://sts-vpc.cn-hangzhou.aliyuncs.com"
+        );
+        assert_eq!((c.session.policy, c.external_id), (None, None));
 
         let c = RamRoleArnConfig::resolve(
             RamRoleArnOptions {
                 role_arn: Some("acs:ram::1:role/explicit".into()),
-                role_session_name: Some("mine".into()),
-                policy: Some("".into()),
-                sts_endpoint: Some("sts.example.com".into()),
-                duration_seconds: Some(1200),
+                session: RoleSessionOptions {
+                    role_session_name: Some("mine".into()),
+                    policy: Some("".into()),
+                    sts_endpoint: Some("sts.example.com".into()),
+                    duration_seconds: Some(1200),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
             &lookup,
@@ -516,10 +501,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.role_arn, "acs:ram::1:role/explicit");
-        assert_eq!(c.role_session_name, "mine");
-        assert_eq!(c.policy, None);
-        assert_eq!(c.duration_seconds, 1200);
-        assert_eq!(c.sts_url, "https://sts.example.com");
+        assert_eq!(c.session.role_session_name, "mine");
+        assert_eq!(c.session.policy, None);
+        assert_eq!(c.session.duration_seconds, 1200);
+        assert_eq!(c.session.sts_url, "https://sts.example.com");
 
         // Nothing set: defaults.
         let c = RamRoleArnConfig::resolve(
@@ -531,8 +516,8 @@ mod tests {
             NOW,
         )
         .unwrap();
-        assert_eq!(c.role_session_name, "credentials-python-1714564800");
-        assert_eq!(c.sts_url, "https://sts.aliyuncs.com");
+        assert_eq!(c.session.role_session_name, "credentials-python-1714564800");
+        assert_eq!(c.session.sts_url, "https://sts.aliyuncs.com");
     }
 
     #[test]
@@ -545,7 +530,10 @@ mod tests {
         );
         let e = RamRoleArnConfig::resolve(
             RamRoleArnOptions {
-                duration_seconds: Some(899),
+                session: RoleSessionOptions {
+                    duration_seconds: Some(899),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
             env(&[("ALIBABA_CLOUD_ROLE_ARN", ARN)]),

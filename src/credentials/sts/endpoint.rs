@@ -1,4 +1,4 @@
-//! Which STS endpoint a role is assumed at, and the defaults the STS sources share.
+//! Which STS endpoint a role is assumed at, and the role ARN it is asked for.
 
 use crate::credentials::context::given;
 
@@ -72,39 +72,12 @@ pub fn resolve_sts_url(
     Ok(sts_endpoint_url(endpoint, region, vpc))
 }
 
-/// alibabacloud_credentials' default session name: `credentials-python-<epoch seconds>`.
-pub fn default_session_name(now_secs: i64) -> String {
-    format!("credentials-python-{now_secs}")
-}
-
 /// The role to assume: given (by `role_arn=` or `ALIBABA_CLOUD_ROLE_ARN`) and well formed.
 pub fn require_role_arn(role_arn: &str) -> Result<(), String> {
     if role_arn.is_empty() {
         return Err("role_arn is required: pass role_arn= or set ALIBABA_CLOUD_ROLE_ARN".into());
     }
     crate::credentials::check_role_arn(role_arn)
-}
-
-/// What an assumed role's session needs, whichever source assumes it: a session name, at least
-/// [`MIN_DURATION_SECONDS`](super::MIN_DURATION_SECONDS), an endpoint.
-pub fn check_session(
-    role_session_name: &str,
-    duration_seconds: u32,
-    sts_url: &str,
-) -> Result<(), String> {
-    if role_session_name.is_empty() {
-        return Err("role_session_name must not be empty".into());
-    }
-    if duration_seconds < super::MIN_DURATION_SECONDS {
-        return Err(format!(
-            "duration_seconds must be at least {} (got {duration_seconds})",
-            super::MIN_DURATION_SECONDS
-        ));
-    }
-    if sts_url.is_empty() {
-        return Err("the STS endpoint must not be empty".into());
-    }
-    Ok(())
 }
 
 #[cfg(test)]

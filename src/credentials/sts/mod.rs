@@ -1,5 +1,6 @@
 //! What the STS sources (RAM role ARN, OIDC role ARN) share: the RPC signature ([`rpc`]), the
-//! endpoint ([`endpoint`]), the call and its answer ([`response`]).
+//! endpoint ([`endpoint`]), the session's options ([`session`]), the call and its answer
+//! ([`response`]).
 //!
 //! Queries hold tokens and signatures: errors name the URL without its query
 //! ([`Request::display_url`](crate::credentials::http::Request::display_url)), never a
@@ -8,11 +9,9 @@
 pub mod endpoint;
 pub mod response;
 pub mod rpc;
+pub mod session;
 
 pub use endpoint::*;
 pub use response::*;
 pub use rpc::*;
-
-/// The shortest session STS grants; shorter requests are refused before any network call.
-pub const MIN_DURATION_SECONDS: u32 = 900;
-pub const DEFAULT_DURATION_SECONDS: u32 = 3600;
+pub use session::*;
