@@ -9,10 +9,12 @@ scratch="$(mktemp -d)"
 cleanup() {
     git -C "$repo" worktree remove --force "$scratch/tree" 2>/dev/null || true
     rm -rf "$scratch"
+    git -C "$repo" worktree prune
 }
 trap cleanup EXIT
 git -C "$repo" worktree add --quiet --detach "$scratch/tree" "$(cat "$here/BASE")"
 git -C "$scratch/tree" apply "$here/floor.patch"
 python3 -m venv "$scratch/venv"
 "$scratch/venv/bin/pip" install -q "$scratch/tree" "alibabacloud-oss-v2==1.4.1"
-cd "$scratch" && "$scratch/venv/bin/python" "$here/bench_floor.py" "$@"
+# -B: importing benches/bench_vs_ossv2.py writes no __pycache__ into the checkout.
+cd "$scratch" && "$scratch/venv/bin/python" -B "$here/bench_floor.py" "$@"
