@@ -66,7 +66,9 @@ def _provider(name, value):
     return value
 
 
-def _session_kwargs(duration_seconds, sts_endpoint, sts_region, enable_vpc, connect_timeout, read_timeout):
+def _session_kwargs(
+    duration_seconds, sts_endpoint, sts_region, enable_vpc, connect_timeout, read_timeout
+):
     """The keyword arguments both STS roles pass on after ``policy``, checked in this order.
     (``role_session_name`` and ``policy`` are checked by the caller: a RAM role checks
     ``external_id`` between them and these, and the first wrong argument is the one reported.)"""
@@ -152,7 +154,9 @@ class RamRoleArnCredentialsProvider(RefreshingCredentialsProvider):
             role_session_name=_text("role_session_name", role_session_name),
             policy=_text("policy", policy),
             external_id=_text("external_id", external_id),
-            **_session_kwargs(duration_seconds, sts_endpoint, sts_region, enable_vpc, connect_timeout, read_timeout),
+            **_session_kwargs(
+                duration_seconds, sts_endpoint, sts_region, enable_vpc, connect_timeout, read_timeout
+            ),
         )
         _seconds("timeout", timeout, optional=True)
         return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, connect_timeout, read_timeout, 2))
@@ -188,7 +192,9 @@ class OidcRoleArnCredentialsProvider(RefreshingCredentialsProvider):
             _path("oidc_token_file", oidc_token_file),
             role_session_name=_text("role_session_name", role_session_name),
             policy=_text("policy", policy),
-            **_session_kwargs(duration_seconds, sts_endpoint, sts_region, enable_vpc, connect_timeout, read_timeout),
+            **_session_kwargs(
+                duration_seconds, sts_endpoint, sts_region, enable_vpc, connect_timeout, read_timeout
+            ),
         )
         _seconds("timeout", timeout, optional=True)
         return super().__new__(cls, fetch, timeout=_wait_timeout(timeout, connect_timeout, read_timeout))

@@ -536,3 +536,26 @@ def test_control_different_secret_gives_different_signature():
     """The comparisons above would notice a provider whose secret was not used."""
     ours = sign(ossauth.ProviderAuthV4(ossauth.StaticCredentialsProvider(AK, SK + "x")), "request")
     assert ours != oss2_reference("v4", "request")
+
+
+_ROLE_ARGUMENTS = [
+    (ossauth.RamRoleArnCredentialsProvider,
+     ["role_arn", "access_key_id", "access_key_secret", "security_token", "source",
+      "role_session_name", "policy", "external_id", "duration_seconds", "sts_endpoint",
+      "sts_region", "enable_vpc", "connect_timeout", "read_timeout"]),
+    (ossauth.OidcRoleArnCredentialsProvider,
+     ["role_arn", "oidc_provider_arn", "oidc_token_file", "role_session_name", "policy",
+      "duration_seconds", "sts_endpoint", "sts_region", "enable_vpc", "connect_timeout",
+      "read_timeout"]),
+]
+
+
+@pytest.mark.parametrize("cls, names", _ROLE_ARGUMENTS, ids=lambda v: getattr(v, "__name__", ""))
+def test_the_first_wrong_argument_of_a_role_is_the_one_reported(cls, names):
+    # Every argument from the i-th on is wrong (a list fits none of them): the error names the
+    # i-th, so the checks run in the signature's order (the RAM role's external_id between
+    # policy and the session arguments both roles share).
+    for i, name in enumerate(names):
+        with pytest.raises(TypeError) as caught:
+            cls(**{n: [] for n in names[i:]})
+        assert str(caught.value).startswith(name + " "), (name, str(caught.value))

@@ -9,6 +9,7 @@ use crate::credentials::http::Limits;
 
 /// The shortest session STS grants; shorter requests are refused before any network call.
 pub const MIN_DURATION_SECONDS: u32 = 900;
+/// What a session lasts when no duration is given (alibabacloud_credentials' default).
 pub const DEFAULT_DURATION_SECONDS: u32 = 3600;
 
 /// What the caller or a profile sets; `None` falls back to the environment, then to the
@@ -17,6 +18,7 @@ pub const DEFAULT_DURATION_SECONDS: u32 = 3600;
 pub struct RoleSessionOptions {
     /// Else `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else `credentials-python-<epoch seconds>`.
     pub role_session_name: Option<String>,
+    /// A policy document narrowing the role's permissions for this session.
     pub policy: Option<String>,
     /// Else 3600; at least 900.
     pub duration_seconds: Option<u32>,
@@ -26,6 +28,7 @@ pub struct RoleSessionOptions {
     pub sts_region: Option<String>,
     /// Else `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED` == `true`.
     pub enable_vpc: Option<bool>,
+    /// Timeouts and size limits of the STS request.
     pub limits: Limits,
 }
 
@@ -33,10 +36,12 @@ pub struct RoleSessionOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleSession {
     pub role_session_name: String,
+    /// A policy document narrowing the role's permissions for this session.
     pub policy: Option<String>,
     pub duration_seconds: u32,
     /// Base URL without a trailing `/`, see [`sts_endpoint_url`](super::sts_endpoint_url).
     pub sts_url: String,
+    /// Timeouts and size limits of the STS request.
     pub limits: Limits,
 }
 
