@@ -116,26 +116,45 @@ impl OidcRoleArn {
         options: OidcRoleArnOptions,
         ctx: &Context,
     ) -> Result<Self, CredentialsError> {
+        // `resolve` has validated the config.
         let config = OidcRoleArnConfig::resolve(options, |name| (ctx.env)(name), ctx.now_secs())?;
-        let mut source = Self::new(config, ctx.http.http.clone())?;
-        source.fs = ctx.fs.clone();
-        source.clock = ctx.clock.clone();
-        Ok(source)
+        Ok(Self::assemble(
+            config,
+            ctx.http.http.clone(),
+            ctx.fs.clone(),
+            ctx.clock.clone(),
+        ))
     }
 
+    /// `config` validated; the real file system and clock.
     pub fn new(
         config: OidcRoleArnConfig,
         http: Arc<dyn HttpClient>,
     ) -> Result<Self, CredentialsError> {
         config.validate()?;
-        let name = source_name(&config.role_arn);
-        Ok(OidcRoleArn {
+        Ok(Self::assemble(
             config,
             http,
-            fs: Arc::new(RealFs),
-            clock: Arc::new(clock::now_secs),
+            Arc::new(RealFs),
+            Arc::new(clock::now_secs),
+        ))
+    }
+
+    /// For a config already validated.
+    fn assemble(
+        config: OidcRoleArnConfig,
+        http: Arc<dyn HttpClient>,
+        fs: Arc<dyn Fs>,
+        clock: Clock,
+    ) -> Self {
+        let name = source_name(&config.role_arn);
+        OidcRoleArn {
+            config,
+            http,
+            fs,
+            clock,
             name,
-        })
+        }
     }
 
     /// `OIDC role ARN (<role arn>)`, the source of every error.

@@ -83,26 +83,46 @@ impl RamRoleArn {
         source: Arc<dyn Provide>,
         ctx: &Context,
     ) -> Result<Self, CredentialsError> {
+        // `resolve` has validated the config.
         let config = RamRoleArnConfig::resolve(options, |name| (ctx.env)(name), ctx.now_secs())?;
-        let mut role = Self::new(config, source, ctx.http.http.clone())?;
-        role.clock = ctx.clock.clone();
-        Ok(role)
+        Ok(Self::assemble(
+            config,
+            source,
+            ctx.http.http.clone(),
+            ctx.clock.clone(),
+        ))
     }
 
+    /// `config` validated; the real clock.
     pub fn new(
         config: RamRoleArnConfig,
         source: Arc<dyn Provide>,
         http: Arc<dyn HttpClient>,
     ) -> Result<Self, CredentialsError> {
         config.validate()?;
-        let name = source_name(&config.role_arn);
-        Ok(RamRoleArn {
+        Ok(Self::assemble(
             config,
             source,
             http,
-            clock: Arc::new(clock::now_secs),
+            Arc::new(clock::now_secs),
+        ))
+    }
+
+    /// For a config already validated.
+    fn assemble(
+        config: RamRoleArnConfig,
+        source: Arc<dyn Provide>,
+        http: Arc<dyn HttpClient>,
+        clock: Clock,
+    ) -> Self {
+        let name = source_name(&config.role_arn);
+        RamRoleArn {
+            config,
+            source,
+            http,
+            clock,
             name,
-        })
+        }
     }
 
     /// `RAM role ARN (<role arn>)`, the source of every error.
