@@ -172,8 +172,11 @@ def check_floors(workflow, floors):
         assert any("wheel tags --python-tag %s " % tag in r and "-%s-abi3-win_amd64.whl" % tag in r
                    for r in runs), "the Windows wheel is not retagged and checked as %s-abi3" % tag
         below = (3, floor[1] - 1)
+        # Refused for its tag: a pip failing for another reason must not pass the step.
         assert any(below in _used(s, versions) and "pip install --dry-run" in s.get("run", "")
-                   and "--only-binary=:all:" in s.get("run", "") for s in steps), \
+                   and "--only-binary=:all:" in s.get("run", "")
+                   and 'grep -q "No matching distribution found for ossauth"' in s.get("run", "")
+                   for s in steps), \
             "nothing checks that pip on CPython %d.%d refuses the Windows wheel" % below
 
 
@@ -256,7 +259,9 @@ def test_the_publish_check_can_fail(edit):
     (' --interpreter ${{ steps.py313.outputs.python-path }}', ''),
     ('python:3.9-alpine python:3.13-alpine', 'python:3.10-alpine python:3.13-alpine'),
     ('-m pip install --dry-run', '-m pip download'),
-], ids=["retagged cp39", "tested on 3.9", "any interpreter", "musllinux not at 3.9", "3.9 not refused"])
+    ('grep -q "No matching distribution found for ossauth"', 'true'),
+], ids=["retagged cp39", "tested on 3.9", "any interpreter", "musllinux not at 3.9", "3.9 not refused",
+        "refused for any reason"])
 def test_the_floor_check_can_fail(edit):
     text = WORKFLOW.read_text()
     assert edit[0] in text
